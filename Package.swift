@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One library target per job; the executable only calls into MaiCommandLine.
+let package = Package(
+    name: "mai-entrypoint",
+    products: [
+        .executable(name: "mai-entrypoint", targets: ["mai-entrypoint"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .executableTarget(name: "mai-entrypoint", dependencies: ["MaiCommandLine"]),
+        .target(name: "CMaiSystem"),
+        .target(name: "MaiSystem", dependencies: ["CMaiSystem"]),
+        .target(name: "MaiLogging", dependencies: [
+            "MaiSystem",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "MaiEnvironment", dependencies: [
+            "MaiSystem",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "MaiDatabase", dependencies: [
+            "MaiSystem", "MaiEnvironment",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "MaiSupervision", dependencies: [
+            "MaiSystem", "MaiLogging",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "MaiCommandLine", dependencies: [
+            "MaiSystem", "MaiLogging", "MaiSupervision", "MaiEnvironment", "MaiDatabase",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "MaiSupervisionTests", dependencies: ["MaiSupervision", "MaiLogging", "MaiSystem"]),
+        .testTarget(name: "MaiEnvironmentTests", dependencies: ["MaiEnvironment"]),
+        .testTarget(name: "MaiDatabaseTests", dependencies: ["MaiDatabase"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["MaiSystem", "mai-entrypoint"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// The usage-tracking database: SQLite and PostgreSQL, migrations, retry (issue 4).

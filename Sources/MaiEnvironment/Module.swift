@@ -1,0 +1,1 @@
+// Loading the environment: .env files, Docker secrets and masking (issue 3).

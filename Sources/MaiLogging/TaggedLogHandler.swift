@@ -1,0 +1,52 @@
+import Logging
+import MaiSystem
+
+public enum LogFormat: String, CaseIterable, Sendable {
+    case text, json
+}
+
+/// What every log line carries: the tag operators grep for, the format, and the lowest level written.
+public struct LogSettings: Sendable, Equatable {
+    public var tag: String
+    public var format: LogFormat
+    public var level: Logger.Level
+
+    public init(tag: String = "mai-entrypoint", format: LogFormat = .text, level: Logger.Level = .info) {
+        self.tag = tag
+        self.format = format
+        self.level = level
+    }
+}
+
+/// Writes one line per event to a descriptor (stderr by default) with a single write, so lines from the
+/// supervisor and from a tagged child never interleave inside a line.
+public struct TaggedLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level
+    private let settings: LogSettings
+    private let descriptor: Int32
+
+    public init(settings: LogSettings, descriptor: Int32 = 2) {
+        self.settings = settings
+        self.logLevel = settings.level
+        self.descriptor = descriptor
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        let fields = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        let line = LogLine(
+            timestamp: WallClockTime.now().iso8601, tag: settings.tag, level: event.level,
+            message: event.message.description, fields: fields)
+        writeAll(descriptor, line.rendered(as: settings.format) + "\n")
+    }
+}
+
+/// Installs the handler for every logger of the process. swift-log allows this once per process.
+public func bootstrapLogging(_ settings: LogSettings) {
+    LoggingSystem.bootstrap { _ in TaggedLogHandler(settings: settings) }
+}

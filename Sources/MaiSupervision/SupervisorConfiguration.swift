@@ -1,0 +1,34 @@
+import MaiSystem
+
+public struct SupervisorConfiguration: Sendable {
+    /// How long the child has to exit after the first TERM or INT before its process group is killed.
+    public var stopTimeout: Duration = .seconds(8)
+    /// How long the processes left behind by the child have between TERM and KILL.
+    public var orphanGrace: Duration = .seconds(2)
+    /// Forward signals to the child's whole process group instead of the child alone.
+    public var signalGroup = false
+    /// Exit 0 when the child dies of the very TERM or INT that was forwarded to stop it.
+    public var cleanStopStatus = false
+    /// When set, the child's stdout and stderr lines are prefixed with this tag.
+    public var outputTag: String?
+    /// The child's environment; nil passes the supervisor's own.
+    public var environment: [String]?
+
+    public init() {}
+}
+
+/// How the supervised child came to its end, as the final log line says it.
+public enum StopReason: String, Sendable {
+    case exitedOnItsOwn = "exited on its own"
+    case cleanStop = "clean stop"
+    case killedAtDeadline = "killed at the stop deadline"
+    case killedOnSecondSignal = "killed on a second stop signal"
+}
+
+public struct SupervisionOutcome: Sendable, Equatable {
+    public let childStatus: ExitStatus
+    public let reason: StopReason
+    /// The status the program exits with.
+    public let exitStatus: Int32
+    public let orphansReaped: Int
+}

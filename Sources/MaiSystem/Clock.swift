@@ -1,0 +1,61 @@
+import Glibc
+
+/// A point on the monotonic clock, for deadlines and uptimes that a change of wall time cannot disturb.
+public struct MonotonicInstant: Comparable, Sendable {
+    public let nanoseconds: Int64
+
+    public static func now() -> MonotonicInstant {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return MonotonicInstant(nanoseconds: Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec))
+    }
+
+    public static func < (lhs: MonotonicInstant, rhs: MonotonicInstant) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
+
+    public func advanced(by duration: Duration) -> MonotonicInstant {
+        let (seconds, attoseconds) = duration.components
+        return MonotonicInstant(nanoseconds: nanoseconds + seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
+    public func duration(to other: MonotonicInstant) -> Duration {
+        .nanoseconds(other.nanoseconds - nanoseconds)
+    }
+}
+
+/// Wall-clock time as UTC calendar fields, for log timestamps.
+public struct WallClockTime: Sendable {
+    public let year, month, day, hour, minute, second, millisecond: Int
+
+    public static func now() -> WallClockTime {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        var seconds = ts.tv_sec
+        var fields = tm()
+        gmtime_r(&seconds, &fields)
+        return WallClockTime(
+            year: Int(fields.tm_year) + 1900, month: Int(fields.tm_mon) + 1, day: Int(fields.tm_mday),
+            hour: Int(fields.tm_hour), minute: Int(fields.tm_min), second: Int(fields.tm_sec),
+            millisecond: Int(ts.tv_nsec / 1_000_000))
+    }
+
+    /// `2026-11-25T21:50:00.123Z`
+    public var iso8601: String {
+        func pad(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(millisecond, 3))Z"
+    }
+}
+
+extension Duration {
+    /// Seconds with one decimal, as operators read them in logs (`11.8`).
+    public var secondsText: String {
+        let tenths = (components.seconds * 10) + components.attoseconds / 100_000_000_000_000_000
+        return "\(tenths / 10).\(abs(tenths % 10))"
+    }
+
+    public var totalSeconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,66 @@
+import CMaiSystem
+import Glibc
+
+/// A pipe whose ends close on exec; the spawn's dup2 gives the child its end without that flag.
+public struct Pipe: Sendable {
+    public let readEnd: Int32
+    public let writeEnd: Int32
+
+    public init() throws(SystemError) {
+        var ends: [Int32] = [0, 0]
+        if cmai_pipe_cloexec(&ends) != 0 { throw SystemError("pipe2") }
+        readEnd = ends[0]
+        writeEnd = ends[1]
+    }
+}
+
+public func setNonBlocking(_ fd: Int32) throws(SystemError) {
+    let flags = fcntl(fd, F_GETFL)
+    if flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 { throw SystemError("fcntl(O_NONBLOCK)") }
+}
+
+public enum ReadResult: Equatable {
+    case bytes(Int)
+    case wouldBlock
+    case endOfFile
+}
+
+/// One read into the buffer, with EINTR retried and EAGAIN reported rather than thrown.
+public func readSome(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> ReadResult {
+    while true {
+        let count = read(fd, buffer.baseAddress, buffer.count)
+        if count > 0 { return .bytes(count) }
+        if count == 0 { return .endOfFile }
+        switch errno {
+        case EINTR: continue
+        case EAGAIN: return .wouldBlock
+        default: throw SystemError("read")
+        }
+    }
+}
+
+/// Writes every byte, waiting when the descriptor is non-blocking and full. A closed reader (EPIPE) ends the
+/// write silently: there is nobody left to read what the supervisor or its child print.
+public func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) {
+    var offset = 0
+    while offset < buffer.count {
+        guard let base = buffer.baseAddress else { return }
+        let count = write(fd, base + offset, buffer.count - offset)
+        if count >= 0 {
+            offset += count
+            continue
+        }
+        switch errno {
+        case EINTR: continue
+        case EAGAIN:
+            var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            _ = poll(&pfd, 1, -1)
+        default: return
+        }
+    }
+}
+
+public func writeAll(_ fd: Int32, _ text: String) {
+    var text = text
+    text.withUTF8 { writeAll(fd, UnsafeRawBufferPointer($0)) }
+}

@@ -1,0 +1,3 @@
+import MaiCommandLine
+
+EntryPoint.main()

@@ -1,0 +1,1 @@
+// Tests of database initialization (issue 4).

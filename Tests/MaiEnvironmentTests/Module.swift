@@ -1,0 +1,1 @@
+// Tests of environment loading (issue 3).
