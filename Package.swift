@@ -23,8 +23,10 @@ let package = Package(
             "MaiSystem",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "MaiDatabase", dependencies: [
-            "MaiSystem", "MaiEnvironment",
+            "MaiSystem", "MaiEnvironment", "CSQLite", "CLibPQ",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "MaiSupervision", dependencies: [
@@ -36,10 +38,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "MaiSupervisionTests", dependencies: ["MaiSupervision", "MaiLogging", "MaiSystem"]),
+        .testTarget(name: "MaiSupervisionTests", dependencies: ["MaiSupervision", "MaiLogging", "MaiSystem", "MaiCommandLine"]),
         .testTarget(name: "MaiEnvironmentTests", dependencies: ["MaiEnvironment"]),
         .testTarget(name: "MaiDatabaseTests", dependencies: ["MaiDatabase"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["MaiSystem", "mai-entrypoint"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["MaiSystem", "mai-entrypoint"], exclude: ["Children"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,7 +5,9 @@ import Glibc
 /// (and everything after `--`) is the supervised command, so `ENTRYPOINT ["mai-entrypoint", "--"]` is never
 /// mistaken for a subcommand.
 public enum EntryPoint {
-    static let subcommands: [String: any ParsableCommand.Type] = [:]
+    static let subcommands: [String: any ParsableCommand.Type] = [
+        "env": EnvCommand.self, "init-db": InitDBCommand.self, "status": StatusCommand.self,
+    ]
 
     public static func main(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
         if let first = arguments.first, let type = subcommands[first] {

@@ -32,31 +32,43 @@ struct RunCommand: ParsableCommand {
     var cleanStopStatus = false
 
     @Option(name: .customLong("tag-child-output"), help: ArgumentHelp(
-        "Prefix each line of the child's stdout and stderr with [TAG] (bare flag: webui). (env: \(OptionEnvironment.variable(for: "tag-child-output")))",
+        "Prefix each line of the child's stdout and stderr with [TAG]; write --tag-child-output=TAG, or the option alone for [webui]. (env: \(OptionEnvironment.variable(for: "tag-child-output")))",
         valueName: "TAG"))
     var tagChildOutput: String?
 
     @OptionGroup var logging: LoggingOptions
 
+    @OptionGroup var environmentFiles: EnvironmentFileOptions
+
+    @OptionGroup var database: DatabaseOptions
+
     /// Split off by EntryPoint before parsing, so that nothing in it is ever read as an option.
     var command: [String] = []
 
     static let optionsTakingValues: Set<String> = [
-        "--stop-timeout", "--orphan-grace", "--log-format", "--log-tag", "--log-level",
+        "--stop-timeout", "--orphan-grace", "--log-format", "--log-tag", "--log-level", "--env-file", "--secret-file-vars",
+        "--init-backoff", "--init-timeout",
     ]
 
     enum CodingKeys: CodingKey {
-        case stopTimeout, orphanGrace, signalGroup, cleanStopStatus, tagChildOutput, logging
+        case stopTimeout, orphanGrace, signalGroup, cleanStopStatus, tagChildOutput, logging, environmentFiles, database
     }
 
     func run() throws {
         let environment = OptionEnvironment(processEnvironment())
-        let settings = try logging.settings(environment)
-        bootstrapLogging(settings)
-        let configuration = try supervisorConfiguration(environment)
+        bootstrapLogging(try logging.settings(environment))
+        var configuration = try supervisorConfiguration(environment)
+        let databaseSettings = try database.settings(environment)
         guard !command.isEmpty else { throw UsageError("no command given: use mai-entrypoint [OPTIONS] -- COMMAND [ARGS...]") }
-        let status = try superviseCommand(command, configuration: configuration)
-        throw ExitCode(status)
+        let logger = Logger(label: "mai-entrypoint")
+        // Before anything slow: a TERM during start-up then waits in the inbox instead of killing the process.
+        let inbox = try SignalInbox()
+        try announceStart(logger: logger)
+        let loaded = try environmentFiles.load(environment, processEnvironment: currentEnvironment(), logger: logger)
+        configuration.environment = loaded.environment
+        try initializeBeforeStart(environment: environmentDictionary(loaded.environment),
+                                  options: databaseSettings, inbox: inbox)
+        throw ExitCode(try superviseCommand(command, configuration: configuration, inbox: inbox, logger: logger))
     }
 
     func supervisorConfiguration(_ environment: OptionEnvironment) throws(UsageError) -> SupervisorConfiguration {

@@ -5,12 +5,14 @@ import MaiSystem
 
 public let programVersion = "0.1.0"
 
-/// The main job: prepare reaping and signals, run the child, report how it ended. Returns the exit status.
-func superviseCommand(_ command: [String], configuration: SupervisorConfiguration) throws -> Int32 {
-    let logger = Logger(label: "mai-entrypoint")
-    let inbox = try SignalInbox()
+/// The first line of every run: which version, which pid, and how orphans come back to it.
+func announceStart(logger: Logger) throws {
     let mode = try Supervisor.prepareReaping()
     logger.info("starting", metadata: ["version": "\(programVersion)", "pid": .stringConvertible(getpid()), "mode": "\(mode)"])
+}
+
+/// The main job: run the child, report how it ended. Returns the exit status.
+func superviseCommand(_ command: [String], configuration: SupervisorConfiguration, inbox: SignalInbox, logger: Logger) throws -> Int32 {
     var supervisor = Supervisor(configuration: configuration, inbox: inbox, logger: logger)
     let outcome: SupervisionOutcome
     do {
@@ -26,8 +28,13 @@ func superviseCommand(_ command: [String], configuration: SupervisorConfiguratio
 }
 
 func processEnvironment() -> [String: String] {
+    environmentDictionary(currentEnvironment())
+}
+
+/// `KEY=VALUE` entries as a dictionary; a later entry for the same key wins, as in a shell.
+func environmentDictionary(_ entries: [String]) -> [String: String] {
     var values: [String: String] = [:]
-    for entry in currentEnvironment() {
+    for entry in entries {
         guard let equals = entry.firstIndex(of: "=") else { continue }
         values[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
     }

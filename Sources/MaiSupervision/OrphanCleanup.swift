@@ -51,6 +51,7 @@ struct OrphanCleanup {
             return
         }
         try sendSignal(signal, to: -childGroup)
-        for pid in pids { try sendSignal(signal, to: pid) }
+        // Once each: the ones in the child's group were just signalled with it.
+        for pid in pids where getpgid(pid) != childGroup { try sendSignal(signal, to: pid) }
     }
 }

@@ -35,7 +35,8 @@ public struct Signal: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         if let name = Signal.names[rawValue] { return name }
         let low = Signal.realtimeMinimum
-        if rawValue >= low && rawValue <= Signal.realtimeMaximum {
+        if rawValue == Signal.realtimeMaximum { return "RTMAX" }
+        if rawValue >= low && rawValue < Signal.realtimeMaximum {
             return rawValue == low ? "RTMIN" : "RTMIN+\(rawValue - low)"
         }
         return "SIG\(rawValue)"

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Glibc
+import Logging
+import MaiEnvironment
+import MaiLogging
+import MaiSystem
+
+/// `mai-entrypoint env`: what the env files and secret files set, and from where, for an operator checking a
+/// configuration before starting anything. Secrets are masked.
+struct EnvCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "env",
+        abstract: "Print the variables that the env files and secret files set, with their sources; secrets masked.",
+        usage: "mai-entrypoint env [OPTIONS]",
+        discussion: "EXIT STATUS: 0, or 2 when a file is missing, unreadable or malformed.")
+
+    @OptionGroup var logging: LoggingOptions
+    @OptionGroup var environmentFiles: EnvironmentFileOptions
+
+    func run() throws {
+        let environment = OptionEnvironment(processEnvironment())
+        let settings = try logging.settings(environment)
+        bootstrapLogging(settings)
+        let logger = Logger(label: "mai-entrypoint")
+        let loaded: LoadedEnvironment
+        do {
+            loaded = try environmentFiles.load(environment, processEnvironment: currentEnvironment(), logger: logger)
+        } catch {
+            guard settings.format == .json else { throw error }
+            logger.error("\(error.description)")
+            throw ExitCode(2)
+        }
+        for variable in loaded.variables {
+            writeAll(STDOUT_FILENO, render(variable, as: settings.format) + "\n")
+        }
+    }
+}
+
+/// `NAME=VALUE  # SOURCE`, which reads like the env file line it came from; or one JSON object.
+func render(_ variable: LoadedVariable, as format: LogFormat) -> String {
+    let shown = maskSecret(name: variable.name, value: variable.value)
+    switch format {
+    case .text:
+        return "\(variable.name)=\(quotedIfNeeded(shown))  # \(variable.source)"
+    case .json:
+        return "{\"name\":\(jsonString(variable.name)),\"value\":\(jsonString(shown)),\"source\":\(jsonString(variable.source.description))}"
+    }
+}
+
+/// Double-quoted, in env file syntax, when the bare value would read differently or span lines.
+private func quotedIfNeeded(_ value: String) -> String {
+    let special: Set<Character> = ["#", "\"", "'", "\\", "$"]
+    guard value.isEmpty || value.contains(where: { $0.isWhitespace || special.contains($0) }) else { return value }
+    var quoted = "\""
+    for character in value {
+        switch character {
+        case "\n": quoted += "\\n"
+        case "\r": quoted += "\\r"
+        case "\t": quoted += "\\t"
+        case "\"", "\\", "$": quoted += "\\\(character)"
+        default: quoted.append(character)
+        }
+    }
+    return quoted + "\""
+}

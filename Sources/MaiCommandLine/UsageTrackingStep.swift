@@ -1,0 +1,61 @@
+import ArgumentParser
+import Glibc
+import Logging
+import MaiDatabase
+import MaiSupervision
+import MaiSystem
+
+/// How the start-up step ended, as the caller acts on it.
+enum InitializationResult: Equatable {
+    case initialized
+    /// Not configured, or only partly: the server starts without tracking.
+    case skipped
+    case failed
+    /// A TERM or INT arrived: nothing more is started.
+    case stopped(Signal)
+}
+
+/// Runs the usage-tracking initialization with every wait listening for TERM and INT on the inbox.
+func initializeUsageTracking(environment: [String: String], options: DatabaseSettings, inbox: SignalInbox,
+                             logger: Logger) -> InitializationResult {
+    let stop = StopRequests { timeout in waitForStop(inbox, timeout) }
+    let outcome = UsageTrackingInitialization(environment: environment, policy: options.policy, logger: logger, stop: stop).run()
+    switch outcome {
+    case .initialized: return .initialized
+    case .skipped: return .skipped
+    case .failed(.stopped(let signal)): return .stopped(signal)
+    case .failed: return .failed
+    }
+}
+
+/// A wait on the inbox; if reading it fails the wait still lasts its time, so retries never spin.
+private func waitForStop(_ inbox: SignalInbox, _ timeout: Duration) -> Signal? {
+    do {
+        return try inbox.waitForStopRequest(timeout: timeout)
+    } catch {
+        let (seconds, attoseconds) = timeout.components
+        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+        nanosleep(&request, nil)
+        return nil
+    }
+}
+
+/// The main run's step before the server starts: a failure is logged and the server starts anyway, unless
+/// tracking is required; a stop request ends the program with 128+N before any child exists.
+func initializeBeforeStart(environment: [String: String], options: DatabaseSettings, inbox: SignalInbox) throws(ExitCode) {
+    let logger = Logger(label: "mai-entrypoint")
+    let result = initializeUsageTracking(environment: environment, options: options, inbox: inbox, logger: logger)
+    switch result {
+    case .initialized:
+        return
+    case .stopped(let signal):
+        logger.warning("not starting the server: stopped by \(signal) during usage-tracking initialization")
+        throw ExitCode(128 + signal.rawValue)
+    case .skipped, .failed:
+        if options.required {
+            logger.error("not starting the server: usage tracking is required (--init-required)")
+            throw ExitCode(1)
+        }
+        if result == .failed { logger.warning("starting the server without usage tracking") }
+    }
+}

@@ -1,1 +1,0 @@
-// The usage-tracking database: SQLite and PostgreSQL, migrations, retry (issue 4).

@@ -1,0 +1,57 @@
+/// This instance's client organization, from OPENROUTER_EXTERNAL_USER, ORGANIZATION_NAME and OPENROUTER_API_KEY.
+public struct OrganizationSettings: Equatable, Sendable {
+    public let id: String
+    public let name: String
+    public let apiKey: String
+
+    public init(id: String, name: String, apiKey: String) {
+        self.id = id
+        self.name = name
+        self.apiKey = apiKey
+    }
+}
+
+/// What the upsert did to the organization row.
+public enum OrganizationChange: Equatable, Sendable, CustomStringConvertible {
+    case created
+    /// The fields that differed: "name", "api key".
+    case updated([String])
+    case unchanged
+
+    public var description: String {
+        switch self {
+        case .created: "organization created"
+        case .updated(let fields): "organization updated: " + fields.joined(separator: ", ")
+        case .unchanged: "organization unchanged"
+        }
+    }
+}
+
+enum OrganizationRecord {
+    /// One statement whatever the row's state; the WHERE keeps `updated_at` when nothing changed. Values are
+    /// bound, so a name holding quotes or SQL is stored as written.
+    static let upsert = """
+        INSERT INTO client_organizations (id, name, openrouter_api_key, markup_rate, is_active, created_at, updated_at) \
+        VALUES ($1, $2, $3, 1.3, 1, $4, $4) \
+        ON CONFLICT (id) DO UPDATE SET name = excluded.name, openrouter_api_key = excluded.openrouter_api_key, \
+        updated_at = excluded.updated_at \
+        WHERE client_organizations.name <> excluded.name \
+        OR client_organizations.openrouter_api_key <> excluded.openrouter_api_key
+        """
+
+    /// Reads the row and upserts it in one locked transaction, so the reported change is what happened.
+    static func save(_ organization: OrganizationSettings, on connection: any SQLConnection,
+                     now: String) throws(DatabaseError) -> OrganizationChange {
+        try connection.transaction { () throws(DatabaseError) in
+            let existing = try connection.query(
+                "SELECT name, openrouter_api_key FROM client_organizations WHERE id = $1", [.text(organization.id)]).first
+            _ = try connection.query(upsert, [.text(organization.id), .text(organization.name),
+                                              .text(organization.apiKey), .text(now)])
+            guard let existing else { return .created }
+            var fields: [String] = []
+            if existing.first?.text != organization.name { fields.append("name") }
+            if existing.dropFirst().first?.text != organization.apiKey { fields.append("api key") }
+            return fields.isEmpty ? .unchanged : .updated(fields)
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import CLibPQ
+import Glibc
+
+/// A blocking libpq connection: the supervisor is single-threaded and initialization runs before anything
+/// else, so a call that waits (bounded by `connect_timeout` and `lock_timeout`) is what fits.
+public final class PostgresConnection: SQLConnection {
+    public let dialect = SQLDialect.postgres
+    public let target: PostgresTarget
+    private let handle: OpaquePointer
+
+    /// Schema changes of concurrent replicas queue on this advisory lock ("maiUsage" as a 64-bit number).
+    static let schemaLockKey: Int64 = 7_881_696_638_603_978_597
+
+    /// `timeout` bounds both the connection attempt and each wait for the schema lock.
+    public init(target: PostgresTarget, timeout: Duration, readOnly: Bool = false) throws(DatabaseError) {
+        guard let handle = Self.connect(target, timeout: timeout) else {
+            throw .postgres(PostgresFailure(target: target.display, sqlState: nil, message: "out of memory", isTransient: false))
+        }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let raw = String(cString: PQerrorMessage(handle))
+            let needsPassword = PQconnectionNeedsPassword(handle) == 1
+            PQfinish(handle)
+            let message = needsPassword ? "a password is required but none was given" : conciseLibpqMessage(raw)
+            throw .postgres(PostgresFailure(target: target.display, sqlState: nil, message: target.redact(message),
+                                            isTransient: !needsPassword && PostgresFailure.connectionIsTransient(message)))
+        }
+        // The default notice processor prints to stderr ("relation … already exists, skipping").
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
+        self.target = target
+        self.handle = handle
+        let milliseconds = max(1, timeout.totalMilliseconds)
+        try execute("SET lock_timeout = \(milliseconds)" + (readOnly ? "; SET default_transaction_read_only = on" : ""))
+    }
+
+    deinit { PQfinish(handle) }
+
+    private static func connect(_ target: PostgresTarget, timeout: Duration) -> OpaquePointer? {
+        // libpq counts whole seconds and treats less than 2 as 2.
+        let seconds = max(2, Int((timeout.totalMilliseconds + 999) / 1000))
+        // Later pairs override earlier ones: the target may set its own timeout, never another encoding.
+        let pairs = [("connect_timeout", String(seconds)), ("application_name", "mai-entrypoint")]
+            + target.parameters.map { ($0.keyword, $0.value) } + [("client_encoding", "UTF8")]
+        return withCStrings(pairs.map(\.0)) { keywords in
+            withCStrings(pairs.map(\.1)) { values in PQconnectdbParams(keywords, values, 1) }
+        }
+    }
+
+    public func execute(_ sql: String) throws(DatabaseError) {
+        let result = PQexec(handle, sql)
+        defer { PQclear(result) }
+        try check(result)
+    }
+
+    public func query(_ sql: String, _ parameters: [SQLValue]) throws(DatabaseError) -> [[SQLValue]] {
+        let texts = parameters.map(\.text)
+        let result = withOptionalCStrings(texts) { values in
+            PQexecParams(handle, sql, Int32(texts.count), nil, values, nil, nil, 0)
+        }
+        defer { PQclear(result) }
+        try check(result)
+        return (0..<PQntuples(result)).map { row in
+            (0..<PQnfields(result)).map { column in
+                PQgetisnull(result, row, column) == 1 ? .null : .text(String(cString: PQgetvalue(result, row, column)))
+            }
+        }
+    }
+
+    public func beginLocked() throws(DatabaseError) {
+        try execute("BEGIN; SELECT pg_advisory_xact_lock(\(Self.schemaLockKey))")
+    }
+
+    public func rollbackQuietly() {
+        guard PQtransactionStatus(handle) != PQTRANS_IDLE else { return }
+        PQclear(PQexec(handle, "ROLLBACK"))
+    }
+
+    public func columnNames(of table: String) throws(DatabaseError) -> [String] {
+        try query("""
+            SELECT column_name::text FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position
+            """, [.text(table)]).compactMap { $0.first?.text }
+    }
+
+    private func check(_ result: OpaquePointer?) throws(DatabaseError) {
+        let status = PQresultStatus(result)
+        if result != nil && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) { return }
+        let sqlState = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) }
+        let primary = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "M"))) }.map { String(cString: $0) }
+        let lost = PQstatus(handle) != CONNECTION_OK
+        let message = primary ?? conciseLibpqMessage(String(cString: PQerrorMessage(handle)))
+        throw .postgres(PostgresFailure(target: target.display, sqlState: sqlState, message: target.redact(message),
+                                        isTransient: lost || PostgresFailure.statementIsTransient(sqlState)))
+    }
+}
+
+extension Duration {
+    var totalMilliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}
+
+/// Hands C an array of NUL-terminated strings ending in NULL, valid for the duration of `body`.
+func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
+    withOptionalCStrings(strings.map { Optional($0) }, body)
+}
+
+func withOptionalCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
+    let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.flatMap { strdup($0) } }
+    defer { for copy in copies { free(copy) } }
+    let pointers = copies.map { UnsafePointer($0) } + [nil]
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress) }
+}

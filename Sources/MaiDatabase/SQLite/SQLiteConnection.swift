@@ -1,0 +1,81 @@
+import CSQLite
+import Glibc
+
+/// A connection to one SQLite file through the system's libsqlite3.
+public final class SQLiteConnection: SQLConnection {
+    public enum Mode: Sendable {
+        /// Creates the file when it is missing; refuses a file it could only read.
+        case readWriteCreate
+        /// Never creates or writes anything (`status`).
+        case readOnly
+    }
+
+    public let dialect = SQLDialect.sqlite
+    public let path: String
+    let handle: OpaquePointer
+    private let busyWait: SQLiteBusyWait
+
+    /// `busyTimeout` bounds each wait for another process's lock; `stop` can cut it short.
+    public init(path: String, mode: Mode, busyTimeout: Duration, stop: StopRequests) throws(DatabaseError) {
+        let handle = try Self.open(path, mode)
+        let busyWait = SQLiteBusyWait(timeout: busyTimeout, stop: stop)
+        busyWait.install(on: handle)
+        if mode == .readWriteCreate && sqlite3_db_readonly(handle, "main") == 1 {
+            sqlite3_close_v2(handle)
+            let reason = access(path, W_OK) == 0 ? 0 : errno
+            throw .sqlite(SQLiteFailure(path: path, code: SQLITE_READONLY, systemErrno: reason, message: "read-only file"))
+        }
+        self.path = path
+        self.handle = handle
+        self.busyWait = busyWait
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    private static func open(_ path: String, _ mode: Mode) throws(DatabaseError) -> OpaquePointer {
+        var pointer: OpaquePointer?
+        let access = mode == .readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        // NOMUTEX: one thread uses the connection. URI off: a path is a path, even with `?` or `file:`.
+        let result = sqlite3_open_v2(path, &pointer, access | SQLITE_OPEN_NOMUTEX, nil)
+        guard let pointer else { throw .sqlite(SQLiteFailure(path: path, code: SQLITE_NOMEM, message: "out of memory")) }
+        guard result == SQLITE_OK else {
+            let failure = SQLiteFailure(path: path, code: sqlite3_extended_errcode(pointer),
+                                        systemErrno: sqlite3_system_errno(pointer), message: String(cString: sqlite3_errmsg(pointer)))
+            sqlite3_close_v2(pointer)
+            throw .sqlite(failure)
+        }
+        sqlite3_extended_result_codes(pointer, 1)
+        return pointer
+    }
+
+    public func execute(_ sql: String) throws(DatabaseError) {
+        let result = sqlite3_exec(handle, sql, nil, nil, nil)
+        if result != SQLITE_OK { throw failure(result) }
+    }
+
+    public func query(_ sql: String, _ parameters: [SQLValue]) throws(DatabaseError) -> [[SQLValue]] {
+        let statement = try SQLiteStatement(sql, on: self)
+        try statement.bind(parameters)
+        var rows: [[SQLValue]] = []
+        while try statement.step() { rows.append(statement.row) }
+        return rows
+    }
+
+    /// IMMEDIATE takes the write lock at once, so two initializers never both read and then both write.
+    public func beginLocked() throws(DatabaseError) { try execute("BEGIN IMMEDIATE") }
+
+    public func rollbackQuietly() {
+        if sqlite3_get_autocommit(handle) == 0 { sqlite3_exec(handle, "ROLLBACK", nil, nil, nil) }
+    }
+
+    public func columnNames(of table: String) throws(DatabaseError) -> [String] {
+        try query("SELECT name FROM pragma_table_info($1)", [.text(table)]).compactMap { $0.first?.text }
+    }
+
+    /// The error for a failed call. A lock wait that a stop request cut short is reported as that request.
+    func failure(_ result: Int32) -> DatabaseError {
+        if result & 0xff == SQLITE_BUSY, let signal = busyWait.stop.received { return .interrupted(signal) }
+        return .sqlite(SQLiteFailure(path: path, code: sqlite3_extended_errcode(handle),
+                                     systemErrno: sqlite3_system_errno(handle), message: String(cString: sqlite3_errmsg(handle))))
+    }
+}

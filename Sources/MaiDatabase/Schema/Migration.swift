@@ -1,0 +1,66 @@
+/// One numbered step of the schema. Its checksum covers the SQL it runs, so a changed step is noticed
+/// instead of silently leaving databases that ran the old one behind.
+struct Migration: Sendable {
+    enum Result: Equatable {
+        case applied(String)
+        /// Not applied now (the data does not allow it yet); later versions wait too.
+        case deferred(String)
+    }
+
+    let version: Int
+    let name: String
+    let statements: @Sendable (SQLDialect) -> [String]
+    let apply: @Sendable (any SQLConnection) throws(DatabaseError) -> Result
+
+    func checksum(_ dialect: SQLDialect) -> String {
+        SHA256.hex(statements(dialect).joined(separator: ";\n"))
+    }
+
+    static let all = [createUsageTables, uniqueDailyRows]
+}
+
+extension Migration {
+    /// Version 1: the three usage tables and their indexes; tables the old Python code made are adopted.
+    static let createUsageTables = Migration(
+        version: 1, name: "create usage tables",
+        statements: { dialect in UsageTables.all.map { UsageTables.create($0, dialect) } + UsageTables.indexes },
+        apply: { connection throws(DatabaseError) in
+            var created: [String] = [], adopted: [String] = []
+            for table in UsageTables.all {
+                let columns = try connection.columnNames(of: table)
+                if columns.isEmpty {
+                    try connection.execute(UsageTables.create(table, connection.dialect))
+                    created.append(table)
+                    continue
+                }
+                let missing = (UsageTables.requiredColumns[table] ?? []).filter { !columns.contains($0) }
+                guard missing.isEmpty else { throw .incompatibleTable(table: table, missingColumns: missing) }
+                adopted.append(table)
+            }
+            for index in UsageTables.indexes { try connection.execute(index) }
+            return .applied([created.isEmpty ? nil : "created " + created.joined(separator: ", "),
+                             adopted.isEmpty ? nil : "adopted existing " + adopted.joined(separator: ", ")]
+                .compactMap { $0 }.joined(separator: "; "))
+        })
+
+    /// Version 2: unique daily keys. Rows that already break them are never merged or deleted here.
+    static let uniqueDailyRows = Migration(
+        version: 2, name: "unique daily rows",
+        statements: { _ in UsageTables.uniqueKeys.map { uniqueIndex($0.index, $0.table, $0.columns) } },
+        apply: { connection throws(DatabaseError) in
+            var duplicates: [String] = []
+            for key in UsageTables.uniqueKeys {
+                let groups = try connection.scalar("""
+                    SELECT COUNT(*) FROM (SELECT 1 FROM \(key.table) GROUP BY \(key.columns) HAVING COUNT(*) > 1) AS duplicate_groups
+                    """).integer ?? 0
+                if groups > 0 { duplicates.append("\(groups) duplicate group\(groups == 1 ? "" : "s") in \(key.table) (\(key.columns))") }
+            }
+            guard duplicates.isEmpty else { return .deferred(duplicates.joined(separator: "; ")) }
+            for key in UsageTables.uniqueKeys { try connection.execute(uniqueIndex(key.index, key.table, key.columns)) }
+            return .applied("unique indexes created")
+        })
+
+    private static func uniqueIndex(_ name: String, _ table: String, _ columns: String) -> String {
+        "CREATE UNIQUE INDEX IF NOT EXISTS \(name) ON \(table)(\(columns))"
+    }
+}

@@ -1,0 +1,77 @@
+import MaiEnvironment
+/// What `mai-entrypoint status` prints: schema version, the organization row (key masked) and row counts.
+public struct StatusReport: Equatable, Sendable {
+    public struct AppliedMigration: Equatable, Sendable {
+        public let version: Int
+        public let name: String
+        public let appliedAt: String
+    }
+
+    public let location: DatabaseLocation
+    public let migrations: [AppliedMigration]
+    /// Column name and value of each organization row shown, in table order.
+    public let organizations: [[(String, String)]]
+    public let organizationID: String?
+    /// nil when the table does not exist.
+    public let rowCounts: [(table: String, count: Int64?)]
+
+    public var schemaVersion: Int { migrations.map(\.version).max() ?? 0 }
+
+    public static func == (lhs: StatusReport, rhs: StatusReport) -> Bool { lhs.lines == rhs.lines }
+
+    public var lines: [String] {
+        let applied = migrations.map { "\($0.version) \($0.name), applied \($0.appliedAt)" }
+        return ["database: \(location)",
+                "schema: v\(schemaVersion)" + (applied.isEmpty ? " (not initialized)" : " (" + applied.joined(separator: "; ") + ")")]
+            + organizationLines
+            + ["rows: " + rowCounts.map { "\($0.table)=\($0.count.map(String.init) ?? "absent")" }.joined(separator: " ")]
+    }
+
+    private var organizationLines: [String] {
+        guard !organizations.isEmpty else {
+            return ["organization: none" + (organizationID.map { " with id \(quotedIfNeeded($0))" } ?? "")]
+        }
+        return organizations.map { row in
+            "organization: " + row.map { "\($0.0)=\(quotedIfNeeded($0.0 == "openrouter_api_key" ? maskValue($0.1) : $0.1))" }
+                .joined(separator: " ")
+        }
+    }
+}
+
+/// Reads the status in a read-only connection: nothing is created, locked or written.
+public func readStatus(_ location: DatabaseLocation, organizationID: String?,
+                       timeout: Duration = .seconds(5)) throws(DatabaseError) -> StatusReport {
+    let connection = try openDatabase(location, mode: .readOnly, timeout: timeout, stop: .never())
+    var migrations: [StatusReport.AppliedMigration] = []
+    if try connection.tableExists(Migrator.recordTable) {
+        migrations = try connection.query("SELECT version, name, applied_at FROM mai_schema_migrations ORDER BY version")
+            .map { StatusReport.AppliedMigration(version: Int($0[0].integer ?? 0), name: $0[1].text ?? "", appliedAt: $0[2].text ?? "") }
+    }
+    var counts: [(table: String, count: Int64?)] = []
+    for table in UsageTables.all {
+        let count = try connection.tableExists(table) ? try connection.scalar("SELECT COUNT(*) FROM \(table)").integer : nil
+        counts.append((table, count))
+    }
+    return StatusReport(location: location, migrations: migrations,
+                        organizations: try organizationRows(connection, organizationID), organizationID: organizationID,
+                        rowCounts: counts)
+}
+
+private func organizationRows(_ connection: any SQLConnection, _ id: String?) throws(DatabaseError) -> [[(String, String)]] {
+    guard try connection.tableExists(UsageTables.organizations) else { return [] }
+    let columns = UsageTables.requiredColumns[UsageTables.organizations] ?? []
+    let select = "SELECT \(columns.joined(separator: ", ")) FROM client_organizations"
+    let rows = if let id {
+        try connection.query(select + " WHERE id = $1", [.text(id)])
+    } else {
+        try connection.query(select + " ORDER BY id")
+    }
+    return rows.map { row in Array(zip(columns, row.map { $0.text ?? "NULL" })) }
+}
+
+/// A value as one word: quoted, with quotes and backslashes escaped, when it holds spaces or quotes.
+func quotedIfNeeded(_ text: String) -> String {
+    guard text.isEmpty || text.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }) else { return text }
+    let escaped = text.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"").replacing("\n", with: "\\n")
+    return "\"" + escaped + "\""
+}

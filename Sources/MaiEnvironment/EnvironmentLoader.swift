@@ -1,0 +1,182 @@
+/// Which env files to read and how they combine with the process environment.
+public struct EnvironmentRequest: Sendable, Equatable {
+    /// Files named by the operator, later ones winning; empty means the default file.
+    public var files: [String]
+    /// Let the files win over the process environment (Compose lets the environment win).
+    public var override: Bool
+    /// Secret variables besides the built-in ones, without `_FILE`.
+    public var secretVariables: [String]
+
+    public init(files: [String] = [], override: Bool = false, secretVariables: [String] = []) {
+        self.files = files
+        self.override = override
+        self.secretVariables = secretVariables
+    }
+}
+
+/// Builds the environment before anything starts: reads the env files, lets the process environment win (or
+/// not), then reads the Docker secret files.
+public struct EnvironmentLoader {
+    /// The variables of this program that hold secrets; only these (and the requested ones) take `X_FILE`.
+    public static let builtInSecretVariables = ["OPENROUTER_API_KEY", "DATABASE_URL", "DATABASE_PASSWORD"]
+    public static let fileSizeLimit = 4 * 1024 * 1024
+
+    public let request: EnvironmentRequest
+    private let processEntries: [String]
+    private let directory: String?
+
+    /// `processEnvironment` is in `environ` form, `KEY=VALUE`. The default file is looked for in `directory`,
+    /// or in the working directory when it is nil.
+    public init(request: EnvironmentRequest, processEnvironment: [String], directory: String? = nil) {
+        self.request = request
+        self.processEntries = processEnvironment
+        self.directory = directory
+    }
+
+    /// `.env`, or `.env.dev` when Open WebUI's own `ENV` says development.
+    public static func defaultFile(environment: [String: String]) -> String {
+        switch environment["ENV"]?.lowercased() {
+        case "dev", "development": ".env.dev"
+        default: ".env"
+        }
+    }
+
+    public func load() throws(EnvironmentError) -> LoadedEnvironment {
+        var merge = Merge(process: processValues, override: request.override)
+        var expander = Expander()
+        var outcomes: [FileOutcome] = []
+        for (path, required) in filesToRead {
+            guard let bytes = try read(path, required: required) else {
+                outcomes.append(.missingDefault(path: path))
+                continue
+            }
+            let names = try apply(DotEnvParser.parse(bytes, file: path), from: path, to: &merge, expander: &expander)
+            outcomes.append(.loaded(path: path, variables: names))
+        }
+        try SecretFiles(names: secretVariables).apply(to: &merge)
+        return LoadedEnvironment(variables: merge.effectiveVariables, files: outcomes, environment: merge.entries(processEntries))
+    }
+
+    private var processValues: [String: String] {
+        var values: [String: String] = [:]
+        for entry in processEntries {
+            let (name, value) = splitEntry(entry)
+            // getenv finds the first of two entries with one name, so the first is what the process sees.
+            if let value, values[name] == nil { values[name] = value }
+        }
+        return values
+    }
+
+    private var filesToRead: [(path: String, required: Bool)] {
+        guard request.files.isEmpty else { return request.files.map { ($0, true) } }
+        let name = Self.defaultFile(environment: processValues)
+        return [(directory.map { "\($0)/\(name)" } ?? name, false)]
+    }
+
+    private var secretVariables: [String] {
+        var seen = Set<String>()
+        return (Self.builtInSecretVariables + request.secretVariables).filter { seen.insert($0).inserted }
+    }
+
+    /// The file's bytes, or nil for a default file that does not exist.
+    private func read(_ path: String, required: Bool) throws(EnvironmentError) -> [UInt8]? {
+        do {
+            return try readFile(path, limit: Self.fileSizeLimit)
+        } catch .notFound where !required {
+            return nil
+        } catch {
+            throw .fileUnreadable(path: path, reason: error.reason)
+        }
+    }
+
+    /// Applies a file's lines in order, so that each line can refer to the ones before. Returns how many
+    /// variables the file sets.
+    private func apply(
+        _ bindings: [DotEnvBinding], from path: String, to merge: inout Merge, expander: inout Expander
+    ) throws(EnvironmentError) -> Int {
+        var names = Set<String>()
+        for binding in bindings {
+            let location = SourceLocation(file: path, line: binding.line)
+            guard let template = binding.value else {
+                if merge.inherit(binding.name) { names.insert(binding.name) } else { names.remove(binding.name) }
+                continue
+            }
+            let value = try expand(template, of: binding.name, at: location, over: merge, expander: &expander)
+            merge.set(LoadedVariable(name: binding.name, value: value, source: .file(location)))
+            names.insert(binding.name)
+        }
+        return names.count
+    }
+
+    /// Takes `merge` as an argument rather than capturing the caller's copy, so that no second reference keeps
+    /// the next `set` from changing the dictionaries in place.
+    private func expand(
+        _ template: [TemplatePiece], of name: String, at location: SourceLocation, over merge: Merge,
+        expander: inout Expander
+    ) throws(EnvironmentError) -> String {
+        do {
+            return try expander.expand(template, name: name) { merge.value($0) }
+        } catch {
+            throw .syntax(location, error)
+        }
+    }
+}
+
+/// The variables the files set so far, over the process environment.
+struct Merge {
+    let process: [String: String]
+    let override: Bool
+    private var fromFiles: [String: LoadedVariable] = [:]
+    private var order: [String] = []
+
+    init(process: [String: String], override: Bool) {
+        self.process = process
+        self.override = override
+    }
+
+    /// The value a reference to `name` sees: the same one the child will get.
+    func value(_ name: String) -> String? {
+        override ? fromFiles[name]?.value ?? process[name] : process[name] ?? fromFiles[name]?.value
+    }
+
+    mutating func set(_ variable: LoadedVariable) {
+        if fromFiles[variable.name] == nil { order.append(variable.name) }
+        fromFiles[variable.name] = variable
+    }
+
+    /// `KEY` alone: the process environment's value, if it has one. If not, KEY is unset, as python-dotenv
+    /// has it: an earlier line's value does not survive a line that says KEY comes from the environment.
+    mutating func inherit(_ name: String) -> Bool {
+        guard let value = process[name] else {
+            if fromFiles.removeValue(forKey: name) != nil { order.removeAll { $0 == name } }
+            return false
+        }
+        set(LoadedVariable(name: name, value: value, source: .environment))
+        return true
+    }
+
+    var effectiveVariables: [LoadedVariable] {
+        order.compactMap { name in
+            if !override, let value = process[name] { return LoadedVariable(name: name, value: value, source: .environment) }
+            return fromFiles[name]
+        }
+    }
+
+    func entries(_ processEntries: [String]) -> [String] {
+        let effective = Dictionary(effectiveVariables.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+        var written = Set<String>()
+        var result: [String] = []
+        for entry in processEntries {
+            let name = splitEntry(entry).name
+            guard let value = effective[name] else {
+                result.append(entry)
+                continue
+            }
+            if written.insert(name).inserted { result.append("\(name)=\(value)") }
+        }
+        for name in order where !written.contains(name) {
+            if let value = effective[name] { result.append("\(name)=\(value)") }
+        }
+        return result
+    }
+}

@@ -1,1 +1,0 @@
-// Loading the environment: .env files, Docker secrets and masking (issue 3).

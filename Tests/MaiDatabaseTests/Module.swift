@@ -1,1 +1,0 @@
-// Tests of database initialization (issue 4).

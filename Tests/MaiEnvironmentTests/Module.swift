@@ -1,1 +1,0 @@
-// Tests of environment loading (issue 3).
