@@ -7,6 +7,7 @@ import Glibc
 public enum EntryPoint {
     static let subcommands: [String: any ParsableCommand.Type] = [
         "env": EnvCommand.self, "init-db": InitDBCommand.self, "status": StatusCommand.self,
+        "healthcheck": HealthcheckCommand.self,
     ]
 
     public static func main(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {

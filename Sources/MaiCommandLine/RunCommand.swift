@@ -42,16 +42,18 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
+    @OptionGroup var readiness: ReadinessOptions
+
     /// Split off by EntryPoint before parsing, so that nothing in it is ever read as an option.
     var command: [String] = []
 
-    static let optionsTakingValues: Set<String> = [
+    static let optionsTakingValues = Set<String>([
         "--stop-timeout", "--orphan-grace", "--log-format", "--log-tag", "--log-level", "--env-file", "--secret-file-vars",
         "--init-backoff", "--init-timeout",
-    ]
+    ]).union(ReadinessOptions.optionsTakingValues)
 
     enum CodingKeys: CodingKey {
-        case stopTimeout, orphanGrace, signalGroup, cleanStopStatus, tagChildOutput, logging, environmentFiles, database
+        case stopTimeout, orphanGrace, signalGroup, cleanStopStatus, tagChildOutput, logging, environmentFiles, database, readiness
     }
 
     func run() throws {
@@ -66,6 +68,7 @@ struct RunCommand: ParsableCommand {
         try announceStart(logger: logger)
         let loaded = try environmentFiles.load(environment, processEnvironment: currentEnvironment(), logger: logger)
         configuration.environment = loaded.environment
+        configuration.readiness = try readiness.configuration(environment, variables: environmentDictionary(loaded.environment))
         try initializeBeforeStart(environment: environmentDictionary(loaded.environment),
                                   options: databaseSettings, inbox: inbox)
         throw ExitCode(try superviseCommand(command, configuration: configuration, inbox: inbox, logger: logger))

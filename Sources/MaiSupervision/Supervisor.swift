@@ -15,6 +15,9 @@ public struct Supervisor: ~Copyable {
     private var childStarted = MonotonicInstant.now()
     private var childStatus: ExitStatus?
     private var stop: StopState?
+    private var readiness: Readiness?
+    /// A TERM or INT that arrived while the web server was starting, waiting to be forwarded.
+    private var heldStop: HeldStop?
     private var cleanup: OrphanCleanup?
     private var orphansReaped = 0
     private var relays: [OutputRelay] = []
@@ -37,10 +40,12 @@ public struct Supervisor: ~Copyable {
     public mutating func run(_ command: [String]) throws -> SupervisionOutcome {
         try start(command)
         while cleanup?.finished != true {
-            let sources = [inbox.descriptor] + relays.filter(\.isOpen).map(\.source)
-            let ready = try waitForReadable(sources, timeout: timeUntilNextDeadline())
+            var interests = ([inbox.descriptor] + relays.filter(\.isOpen).map(\.source)).map { PollInterest($0) }
+            if let probe = readiness?.interest { interests.append(probe) }
+            let ready = try waitForEvents(interests, timeout: timeUntilNextDeadline())
             if ready.contains(inbox.descriptor) { try handleSignals() }
             for relay in relays where ready.contains(relay.source) { try relay.pump() }
+            try handleReadiness(ready)
             try handleDeadlines()
         }
         // No process is left to write: what the pipes still hold is all there will be.
@@ -65,6 +70,41 @@ public struct Supervisor: ~Copyable {
         child = try spawnProcess(command, options: options)
         childStarted = MonotonicInstant.now()
         logger.info("child started", metadata: ["pid": .stringConvertible(child), "command": "\(command.joined(separator: " "))"])
+        if let configuration = configuration.readiness { readiness = Readiness(configuration, started: childStarted) }
+    }
+
+    // MARK: Readiness
+
+    private mutating func handleReadiness(_ ready: Set<Int32>) throws {
+        switch readiness?.step(readyDescriptors: ready) {
+        case .ready(let elapsed)?:
+            logger.info("Web server ready after \(elapsed.secondsText) s", metadata: ["url": "\(readiness?.configuration.url.description ?? "")"])
+            try releaseHeldStop()
+        case .gaveUp?:
+            let timeout = readiness?.configuration.readyTimeout.secondsText ?? ""
+            logger.warning("Web server not ready after \(timeout) s; no longer probing", metadata: ["url": "\(readiness?.configuration.url.description ?? "")"])
+            try releaseHeldStop()
+        case nil:
+            return
+        }
+    }
+
+    /// Holds a first stop while the web server starts: a TERM in the middle of its migrations breaks its database.
+    private mutating func holdStopDuringStartup(_ signal: Signal) -> Bool {
+        guard heldStop == nil, stop == nil, childStatus == nil, let readiness, !readiness.finished,
+              readiness.configuration.startupGrace > .zero else { return false }
+        let grace = readiness.configuration.startupGrace
+        heldStop = HeldStop(signal: signal, deadline: MonotonicInstant.now().advanced(by: grace))
+        logger.warning("stop requested while the web server is starting; waiting up to \(grace.secondsText) s", metadata: [
+            "signal": "\(signal)",
+        ])
+        return true
+    }
+
+    private mutating func releaseHeldStop() throws {
+        guard let held = heldStop else { return }
+        heldStop = nil
+        try beginStop(held.signal)
     }
 
     // MARK: Signals
@@ -92,6 +132,16 @@ public struct Supervisor: ~Copyable {
     }
 
     private mutating func requestStop(_ signal: Signal) throws {
+        if heldStop != nil {
+            // A second TERM or INT while one is held: the operator insists, forward it now.
+            heldStop = nil
+            return try beginStop(signal)
+        }
+        if holdStopDuringStartup(signal) { return }
+        try beginStop(signal)
+    }
+
+    private mutating func beginStop(_ signal: Signal) throws {
         if childStatus != nil {
             // The child is gone; a stop signal now means: do not wait for the orphans' grace.
             try cleanup?.killNow(logger: logger)
@@ -114,6 +164,8 @@ public struct Supervisor: ~Copyable {
         while case .reaped(let pid, let status) = try reapAnyChild() {
             if pid == child {
                 childStatus = status
+                readiness?.cancel()
+                heldStop = nil
                 logger.info("child exited", metadata: [
                     "pid": .stringConvertible(pid), "status": "\(status)", "uptime": "\(childStarted.duration(to: .now()).secondsText)s",
                 ])
@@ -137,12 +189,17 @@ public struct Supervisor: ~Copyable {
     }
 
     private func timeUntilNextDeadline() -> Duration? {
-        guard let next = [stopDeadline, cleanup?.deadline].compactMap({ $0 }).min() else { return nil }
+        let deadlines = [stopDeadline, cleanup?.deadline, heldStop?.deadline, readiness?.nextWake]
+        guard let next = deadlines.compactMap({ $0 }).min() else { return nil }
         return max(.zero, MonotonicInstant.now().duration(to: next))
     }
 
     private mutating func handleDeadlines() throws {
         let now = MonotonicInstant.now()
+        if let held = heldStop, now >= held.deadline {
+            logger.warning("the web server is still not ready; forwarding the stop", metadata: ["signal": "\(held.signal)"])
+            try releaseHeldStop()
+        }
         if let deadline = stopDeadline, now >= deadline {
             logger.warning("stop deadline reached; killing the child's process group", metadata: [
                 "pid": .stringConvertible(child), "stop_timeout": "\(configuration.stopTimeout.secondsText)s",
@@ -176,6 +233,11 @@ public struct Supervisor: ~Copyable {
         }
         return SupervisionOutcome(childStatus: status, reason: reason, exitStatus: exitStatus, orphansReaped: orphansReaped)
     }
+}
+
+struct HeldStop {
+    let signal: Signal
+    let deadline: MonotonicInstant
 }
 
 struct StopState {

@@ -92,10 +92,4 @@ struct SupervisionOutputTests {
         try program.signal(SIGTERM)
         #expect(try program.wait() == 143)
     }
-
-    func contextSwitches(_ pid: pid_t) throws -> Int {
-        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
-        return status.split(separator: "\n").filter { $0.contains("ctxt_switches") }
-            .compactMap { Int($0.split(separator: "\t").last ?? "") }.reduce(0, +)
-    }
 }

@@ -46,6 +46,8 @@ final class ProgramProcess {
             process.arguments = arguments
         }
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("MAI_ENTRYPOINT_") }
+        // Most children here are not web servers: readiness probing only where a test asks for it.
+        env["MAI_ENTRYPOINT_HEALTH_URL"] = "off"
         for (key, value) in environment { env[key] = value }
         process.environment = env
         if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }

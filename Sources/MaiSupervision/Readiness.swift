@@ -1,0 +1,78 @@
+import MaiHealth
+import MaiSystem
+
+public struct ReadinessConfiguration: Sendable {
+    public var url: HealthURL
+    /// After this, probing stops with a warning.
+    public var readyTimeout: Duration = .seconds(300)
+    /// How long a TERM or INT is held back while the server is starting; zero forwards at once.
+    public var startupGrace: Duration = .seconds(20)
+
+    public init(url: HealthURL) { self.url = url }
+}
+
+/// Probes the web server until it answers healthy, with a growing pause between probes, then never again:
+/// a ready server costs the supervisor no wake-up.
+struct Readiness {
+    enum Event { case ready(Duration), gaveUp }
+
+    static let firstPause: Duration = .milliseconds(50)
+    static let longestPause: Duration = .seconds(1)
+    static let probeTimeout: Duration = .seconds(2)
+
+    let configuration: ReadinessConfiguration
+    let started: MonotonicInstant
+    private(set) var probe: HealthProbe?
+    private var nextProbe: MonotonicInstant
+    private var pause = Readiness.firstPause
+    private(set) var finished = false
+    private(set) var isReady = false
+
+    init(_ configuration: ReadinessConfiguration, started: MonotonicInstant) {
+        self.configuration = configuration
+        self.started = started
+        self.nextProbe = started
+    }
+
+    var interest: PollInterest? { finished ? nil : probe?.interest }
+
+    /// When the loop must wake up for readiness, or nil once it is settled.
+    var nextWake: MonotonicInstant? {
+        guard !finished else { return nil }
+        return min(probe?.deadline ?? nextProbe, started.advanced(by: configuration.readyTimeout))
+    }
+
+    /// Starts a probe when one is due, moves the current one on, and reports the end of the wait.
+    mutating func step(readyDescriptors: Set<Int32>, now: MonotonicInstant = .now()) -> Event? {
+        guard !finished else { return nil }
+        if let probe {
+            probe.advance(ready: probe.interest.map { readyDescriptors.contains($0.descriptor) } ?? false, now: now)
+            if let result = probe.result {
+                self.probe = nil
+                if result == .healthy { return settle(ready: true, now: now) }
+                nextProbe = now.advanced(by: pause)
+                pause = min(pause * 3 / 2, Readiness.longestPause)
+            }
+        }
+        if now >= started.advanced(by: configuration.readyTimeout) { return settle(ready: false, now: now) }
+        if probe == nil && now >= nextProbe {
+            let started = HealthProbe(configuration.url, timeout: Readiness.probeTimeout)
+            probe = started
+            if started.result != nil { return step(readyDescriptors: [], now: now) }
+        }
+        return nil
+    }
+
+    /// The child has exited: nothing left to wait for.
+    mutating func cancel() {
+        finished = true
+        probe = nil
+    }
+
+    private mutating func settle(ready: Bool, now: MonotonicInstant) -> Event {
+        finished = true
+        isReady = ready
+        probe = nil
+        return ready ? .ready(started.duration(to: now)) : .gaveUp
+    }
+}
