@@ -24,7 +24,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // Header only: libpq is loaded with dlopen when PostgreSQL is used (see LibPQ.swift).
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", providers: [.apt(["libpq-dev"])]),
         .target(name: "MaiDatabase", dependencies: [
             "MaiSystem", "MaiEnvironment", "CSQLite", "CLibPQ",
             .product(name: "Logging", package: "swift-log"),

@@ -39,3 +39,5 @@ int cmai_spawn_add_tcsetpgrp(posix_spawn_file_actions_t *actions, int tcfd) {
 }
 
 int cmai_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int cmai_set_pipe_size(int fd, int bytes) { return fcntl(fd, F_SETPIPE_SZ, bytes); }

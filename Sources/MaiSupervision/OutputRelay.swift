@@ -7,28 +7,34 @@ import MaiSystem
 public final class OutputRelay {
     /// A line longer than this is written in parts rather than held in memory without bound.
     public static let longestLine = 1 << 20
-    static let chunkSize = 1 << 16
+    static let chunkSize = 1 << 17
+    /// A larger pipe means fewer, larger reads when the child writes fast (best effort; the default is 64 KiB).
+    static let pipeSize: Int32 = 1 << 20
 
     public let source: Int32
     private let destination: Int32
     private let prefix: [UInt8]
     private var pending: [UInt8] = []
-    private var readBuffer: UnsafeMutableRawBufferPointer
-    private var output: [UInt8] = []
+    private let readBuffer: UnsafeMutableRawBufferPointer
+    /// Lines gathered for one write; full, it is written out before more is added.
+    private let output: UnsafeMutableRawBufferPointer
+    private var outputCount = 0
     public private(set) var isOpen = true
 
     /// Takes ownership of `source`, the read end of the child's pipe.
     public init(source: Int32, destination: Int32, tag: String) throws(SystemError) {
         try setNonBlocking(source)
+        enlargePipe(source, to: OutputRelay.pipeSize)
         self.source = source
         self.destination = destination
         self.prefix = Array("[\(tag)] ".utf8)
         self.readBuffer = .allocate(byteCount: OutputRelay.chunkSize, alignment: 16)
-        output.reserveCapacity(OutputRelay.chunkSize * 2)
+        self.output = .allocate(byteCount: OutputRelay.chunkSize * 2, alignment: 16)
     }
 
     deinit {
         readBuffer.deallocate()
+        output.deallocate()
         if isOpen { close(source) }
     }
 
@@ -57,9 +63,9 @@ public final class OutputRelay {
 
     private func finish() {
         if !pending.isEmpty {
-            output.append(contentsOf: prefix)
-            output.append(contentsOf: pending)
-            output.append(UInt8(ascii: "\n"))
+            append(prefix)
+            append(pending)
+            append([UInt8(ascii: "\n")])
             pending.removeAll(keepingCapacity: false)
         }
         flush()
@@ -76,12 +82,12 @@ public final class OutputRelay {
                 break
             }
             let end = base.distance(to: UnsafeRawPointer(found)) + 1
-            output.append(contentsOf: prefix)
+            append(prefix)
             if !pending.isEmpty {
-                output.append(contentsOf: pending)
+                append(pending)
                 pending.removeAll(keepingCapacity: true)
             }
-            output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+            append(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
             start = end
         }
         flush()
@@ -90,16 +96,28 @@ public final class OutputRelay {
     private func holdPartialLine(_ piece: UnsafeRawBufferPointer) {
         pending.append(contentsOf: piece)
         if pending.count >= OutputRelay.longestLine {
-            output.append(contentsOf: prefix)
-            output.append(contentsOf: pending)
-            output.append(UInt8(ascii: "\n"))
+            append(prefix)
+            append(pending)
+            append([UInt8(ascii: "\n")])
             pending.removeAll(keepingCapacity: false)
         }
     }
 
+    private func append(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, let target = output.baseAddress else { return }
+        if outputCount + bytes.count > output.count { flush() }
+        if bytes.count > output.count { return writeAll(destination, bytes) }
+        (target + outputCount).copyMemory(from: source, byteCount: bytes.count)
+        outputCount += bytes.count
+    }
+
+    private func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { append($0) }
+    }
+
     private func flush() {
-        guard !output.isEmpty else { return }
-        output.withUnsafeBytes { writeAll(destination, $0) }
-        output.removeAll(keepingCapacity: true)
+        guard outputCount > 0 else { return }
+        writeAll(destination, UnsafeRawBufferPointer(rebasing: output[0..<outputCount]))
+        outputCount = 0
     }
 }

@@ -19,6 +19,11 @@ public func setNonBlocking(_ fd: Int32) throws(SystemError) {
     if flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 { throw SystemError("fcntl(O_NONBLOCK)") }
 }
 
+/// Asks for a larger pipe buffer; a refusal (over /proc/sys/fs/pipe-max-size) keeps the default, which works.
+public func enlargePipe(_ fd: Int32, to bytes: Int32) {
+    _ = cmai_set_pipe_size(fd, bytes)
+}
+
 public enum ReadResult: Equatable {
     case bytes(Int)
     case wouldBlock

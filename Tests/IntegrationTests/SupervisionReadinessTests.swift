@@ -13,7 +13,7 @@ struct SupervisionReadinessTests {
         init() throws {
             directory = try makeTemporaryDirectory()
             record = directory.appendingPathComponent("signals").path
-            port = try freePort()
+            port = try freeLocalPort()
         }
 
         func command(delay: Double) -> [String] {
@@ -52,7 +52,7 @@ struct SupervisionReadinessTests {
 
     @Test("healthcheck fails within its timeout when nothing answers")
     func healthcheckRefused() throws {
-        let port = try freePort()
+        let port = try freeLocalPort()
         let run = try runProgram(["healthcheck", "--url", "http://127.0.0.1:\(port)/health", "--timeout", "2"])
         #expect(run.process.terminationStatus == 1)
         #expect(run.stdout.contains("connection refused"))
@@ -145,20 +145,4 @@ func contextSwitches(_ pid: pid_t) throws -> Int {
     let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
     return status.split(separator: "\n").filter { $0.contains("ctxt_switches") }
         .compactMap { Int($0.split(separator: "\t").last ?? "") }.reduce(0, +)
-}
-
-/// A port nobody listens on now (the kernel picks it), on loopback.
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard bound else { throw TestTimeout(what: "a free port") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }

@@ -25,5 +25,7 @@ int cmai_spawn_add_closefrom(posix_spawn_file_actions_t *actions, int lowfd);
 int cmai_spawn_add_tcsetpgrp(posix_spawn_file_actions_t *actions, int tcfd);
 /// pipe2 with O_CLOEXEC, so that no child inherits an end by accident.
 int cmai_pipe_cloexec(int fds[2]);
+/// fcntl(F_SETPIPE_SZ): Linux only, so not in Swift's Glibc module.
+int cmai_set_pipe_size(int fd, int bytes);
 
 #endif

@@ -7,60 +7,68 @@ public final class PostgresConnection: SQLConnection {
     public let dialect = SQLDialect.postgres
     public let target: PostgresTarget
     private let handle: OpaquePointer
+    private let pq: LibPQ
 
     /// Schema changes of concurrent replicas queue on this advisory lock ("maiUsage" as a 64-bit number).
     static let schemaLockKey: Int64 = 7_881_696_638_603_978_597
 
     /// `timeout` bounds both the connection attempt and each wait for the schema lock.
     public init(target: PostgresTarget, timeout: Duration, readOnly: Bool = false) throws(DatabaseError) {
-        guard let handle = Self.connect(target, timeout: timeout) else {
+        let pq: LibPQ
+        switch LibPQ.shared {
+        case .success(let loaded): pq = loaded
+        case .failure(let error):
+            throw .postgres(PostgresFailure(target: target.display, sqlState: nil, message: error.description, isTransient: false))
+        }
+        guard let handle = Self.connect(target, timeout: timeout, pq) else {
             throw .postgres(PostgresFailure(target: target.display, sqlState: nil, message: "out of memory", isTransient: false))
         }
-        guard PQstatus(handle) == CONNECTION_OK else {
-            let raw = String(cString: PQerrorMessage(handle))
-            let needsPassword = PQconnectionNeedsPassword(handle) == 1
-            PQfinish(handle)
+        guard pq.status(handle) == CONNECTION_OK else {
+            let raw = text(pq.errorMessage(handle))
+            let needsPassword = pq.connectionNeedsPassword(handle) == 1
+            pq.finish(handle)
             let message = needsPassword ? "a password is required but none was given" : conciseLibpqMessage(raw)
             throw .postgres(PostgresFailure(target: target.display, sqlState: nil, message: target.redact(message),
                                             isTransient: !needsPassword && PostgresFailure.connectionIsTransient(message)))
         }
         // The default notice processor prints to stderr ("relation … already exists, skipping").
-        PQsetNoticeProcessor(handle, { _, _ in }, nil)
+        _ = pq.setNoticeProcessor(handle, { _, _ in }, nil)
         self.target = target
         self.handle = handle
+        self.pq = pq
         let milliseconds = max(1, timeout.totalMilliseconds)
         try execute("SET lock_timeout = \(milliseconds)" + (readOnly ? "; SET default_transaction_read_only = on" : ""))
     }
 
-    deinit { PQfinish(handle) }
+    deinit { pq.finish(handle) }
 
-    private static func connect(_ target: PostgresTarget, timeout: Duration) -> OpaquePointer? {
+    private static func connect(_ target: PostgresTarget, timeout: Duration, _ pq: LibPQ) -> OpaquePointer? {
         // libpq counts whole seconds and treats less than 2 as 2.
         let seconds = max(2, Int((timeout.totalMilliseconds + 999) / 1000))
         // Later pairs override earlier ones: the target may set its own timeout, never another encoding.
         let pairs = [("connect_timeout", String(seconds)), ("application_name", "mai-entrypoint")]
             + target.parameters.map { ($0.keyword, $0.value) } + [("client_encoding", "UTF8")]
         return withCStrings(pairs.map(\.0)) { keywords in
-            withCStrings(pairs.map(\.1)) { values in PQconnectdbParams(keywords, values, 1) }
+            withCStrings(pairs.map(\.1)) { values in pq.connectdbParams(keywords, values, 1) }
         }
     }
 
     public func execute(_ sql: String) throws(DatabaseError) {
-        let result = PQexec(handle, sql)
-        defer { PQclear(result) }
+        let result = pq.exec(handle, sql)
+        defer { pq.clear(result) }
         try check(result)
     }
 
     public func query(_ sql: String, _ parameters: [SQLValue]) throws(DatabaseError) -> [[SQLValue]] {
         let texts = parameters.map(\.text)
         let result = withOptionalCStrings(texts) { values in
-            PQexecParams(handle, sql, Int32(texts.count), nil, values, nil, nil, 0)
+            pq.execParams(handle, sql, Int32(texts.count), nil, values, nil, nil, 0)
         }
-        defer { PQclear(result) }
+        defer { pq.clear(result) }
         try check(result)
-        return (0..<PQntuples(result)).map { row in
-            (0..<PQnfields(result)).map { column in
-                PQgetisnull(result, row, column) == 1 ? .null : .text(String(cString: PQgetvalue(result, row, column)))
+        return (0..<pq.ntuples(result)).map { row in
+            (0..<pq.nfields(result)).map { column in
+                pq.getisnull(result, row, column) == 1 ? .null : .text(text(pq.getvalue(result, row, column)))
             }
         }
     }
@@ -70,8 +78,8 @@ public final class PostgresConnection: SQLConnection {
     }
 
     public func rollbackQuietly() {
-        guard PQtransactionStatus(handle) != PQTRANS_IDLE else { return }
-        PQclear(PQexec(handle, "ROLLBACK"))
+        guard pq.transactionStatus(handle) != PQTRANS_IDLE else { return }
+        pq.clear(pq.exec(handle, "ROLLBACK"))
     }
 
     public func columnNames(of table: String) throws(DatabaseError) -> [String] {
@@ -82,15 +90,20 @@ public final class PostgresConnection: SQLConnection {
     }
 
     private func check(_ result: OpaquePointer?) throws(DatabaseError) {
-        let status = PQresultStatus(result)
+        let status = pq.resultStatus(result)
         if result != nil && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) { return }
-        let sqlState = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) }
-        let primary = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "M"))) }.map { String(cString: $0) }
-        let lost = PQstatus(handle) != CONNECTION_OK
-        let message = primary ?? conciseLibpqMessage(String(cString: PQerrorMessage(handle)))
+        let sqlState = result.flatMap { pq.resultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) }
+        let primary = result.flatMap { pq.resultErrorField($0, Int32(UInt8(ascii: "M"))) }.map { String(cString: $0) }
+        let lost = pq.status(handle) != CONNECTION_OK
+        let message = primary ?? conciseLibpqMessage(text(pq.errorMessage(handle)))
         throw .postgres(PostgresFailure(target: target.display, sqlState: sqlState, message: target.redact(message),
                                         isTransient: lost || PostgresFailure.statementIsTransient(sqlState)))
     }
+}
+
+/// libpq's strings, which it never returns as NULL for the calls made here; empty if it ever did.
+private func text(_ pointer: UnsafeMutablePointer<CChar>?) -> String {
+    pointer.map { String(cString: $0) } ?? ""
 }
 
 extension Duration {
