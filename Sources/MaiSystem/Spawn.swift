@@ -39,6 +39,9 @@ public func spawnProcess(_ arguments: [String], options: SpawnOptions = SpawnOpt
     var emptyMask = sigset_t()
     sigemptyset(&emptyMask)
     var defaults = SignalSet.allCatchable().raw
+    // glibc's posix_spawn leaves its two internal signals (32, 33) ignored in the child unless they are in this
+    // set, and its sigaddset refuses them; the set is a plain bit mask (bit n-1 for signal n), so set them here.
+    defaults.__val.0 |= (1 << 31) | (1 << 32)
     posix_spawnattr_setsigmask(&attributes, &emptyMask)
     posix_spawnattr_setsigdefault(&attributes, &defaults)
     posix_spawnattr_setpgroup(&attributes, 0)

@@ -62,4 +62,22 @@ struct SupervisionReapingTests {
         let ids = text.split(separator: "\n").first { $0.hasPrefix("pid ") }?.split(separator: " ") ?? []
         #expect(ids.count == 4 && ids[1] == ids[3], "pid equals pgid: \(text)")
     }
+
+    @Test("the child starts with an empty signal mask and default dispositions, whatever the supervisor inherited")
+    func signalStateReset() throws {
+        // The shell makes HUP and USR1 ignored, and exec keeps that for mai-entrypoint; the child must not inherit it.
+        let command = "trap '' HUP USR1; exec \(programPath) -- grep -E '^Sig(Blk|Ign)' /proc/self/status"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        process.environment = ["MAI_ENTRYPOINT_HEALTH_URL": "off", "PATH": "/usr/bin:/bin"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(text == "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n")
+    }
 }
