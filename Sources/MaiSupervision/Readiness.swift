@@ -17,7 +17,8 @@ struct Readiness {
     enum Event { case ready(Duration), gaveUp }
 
     static let firstPause: Duration = .milliseconds(50)
-    static let longestPause: Duration = .seconds(1)
+    // Short enough that a held stop is released within a quarter second of the server being ready.
+    static let longestPause: Duration = .milliseconds(250)
     static let probeTimeout: Duration = .seconds(2)
 
     let configuration: ReadinessConfiguration
