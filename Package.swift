@@ -42,8 +42,10 @@ let package = Package(
         ]),
         .testTarget(name: "MaiSupervisionTests", dependencies: ["MaiSupervision", "MaiLogging", "MaiSystem", "MaiCommandLine", "MaiHealth"]),
         .testTarget(name: "MaiEnvironmentTests", dependencies: ["MaiEnvironment"]),
-        .testTarget(name: "MaiDatabaseTests", dependencies: ["MaiDatabase"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["MaiSystem", "mai-entrypoint"], exclude: ["Children"]),
+        // Helpers both database test targets need: the test cluster's URL, a process holding a SQLite lock.
+        .target(name: "MaiTestSupport", path: "Tests/MaiTestSupport"),
+        .testTarget(name: "MaiDatabaseTests", dependencies: ["MaiDatabase", "MaiTestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["MaiSystem", "mai-entrypoint", "MaiTestSupport"], exclude: ["Children"]),
     ],
     swiftLanguageModes: [.v6]
 )

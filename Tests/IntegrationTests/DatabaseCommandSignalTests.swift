@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import MaiTestSupport
 import Testing
 
 @Suite("Database: stop requests, a late server, a wrong password", .serialized)

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import MaiDatabase
+import MaiTestSupport
 import Testing
 
 @Suite("SQLite failures")
@@ -9,7 +10,7 @@ struct SQLiteFailureTests {
     func lockedByAnotherProcess() throws {
         let path = try temporaryDirectory() + "/webui.db"
         try shell("sqlite3 \(quoted(path)) 'CREATE TABLE user (id TEXT)'")
-        let holder = try LockHolder(path: path, seconds: 3)
+        let holder = try SQLiteLockHolder(path: path, seconds: 3)
         let recorder = LogRecorder()
         let started = ContinuousClock.now
         let outcome = initialize(["DATABASE_URL": "sqlite:///" + path], recorder: recorder)
@@ -83,29 +84,4 @@ struct SQLiteFailureTests {
         #expect(fileBytes(path) == noise)
         #expect(!FileManager.default.fileExists(atPath: path + "-journal"))
     }
-}
-
-/// Another process (Python's sqlite3 module) holding an exclusive lock on a database for a while.
-final class LockHolder {
-    private let process = Process()
-
-    init(path: String, seconds: Double) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", """
-            import sqlite3, sys, time
-            connection = sqlite3.connect(sys.argv[1], isolation_level=None)
-            connection.execute("BEGIN EXCLUSIVE")
-            print("locked", flush=True)
-            time.sleep(float(sys.argv[2]))
-            connection.execute("COMMIT")
-            """, path, String(seconds)]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        // Returns once the lock is really held.
-        let line = output.fileHandleForReading.availableData
-        #expect(String(decoding: line, as: UTF8.self).hasPrefix("locked"))
-    }
-
-    func wait() { process.waitUntilExit() }
 }

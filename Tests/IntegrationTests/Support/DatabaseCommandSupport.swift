@@ -1,4 +1,5 @@
 import Foundation
+import MaiTestSupport
 import Glibc
 import MaiSystem
 import Testing
@@ -65,34 +66,18 @@ struct CommandFailed: Error, CustomStringConvertible {
 
 /// The cluster scripts/postgres-for-tests started; PostgreSQL tests fail without it unless told to skip.
 enum ClusterForTests {
-    static let url = ProcessInfo.processInfo.environment["MAI_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
-    static let enabled = ProcessInfo.processInfo.environment["MAI_TEST_SKIP_POSTGRES"] != "1"
+    static var enabled: Bool { TestCluster.enabled }
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/postgres-for-tests").path
 
-    struct Missing: Error, CustomStringConvertible {
-        var description: String {
-            "MAI_TEST_POSTGRES_URL is not set: run the tests through scripts/test, which starts PostgreSQL with "
-                + "scripts/postgres-for-tests (or set MAI_TEST_SKIP_POSTGRES=1 to leave these tests out)"
-        }
-    }
-
-    static func serverURL() throws -> String {
-        guard let url else { throw Missing() }
-        return url
-    }
+    static func serverURL() throws -> String { try TestCluster.serverURL() }
 
     /// A new, empty database; returns its URL.
     static func freshDatabase() throws -> String {
         let server = try serverURL()
-        let name = "mai_cli_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        let name = TestCluster.uniqueDatabaseName("mai_cli_")
         try psql(server, "CREATE DATABASE \(name)")
-        return replacingDatabase(in: server, with: String(name))
-    }
-
-    static func replacingDatabase(in url: String, with name: String) -> String {
-        guard let slash = url.range(of: "/", options: .backwards) else { return url }
-        return url[..<slash.upperBound] + name
+        return TestCluster.url(server, database: name)
     }
 
     /// Rows of a query, one line each, fields separated by `|`.
@@ -108,33 +93,6 @@ func freeLocalPort() throws -> Int {
     let output = try command("/usr/bin/python3", ["-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"])
     guard let port = Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw CommandFailed(command: "free port", stderr: output) }
     return port
-}
-
-/// Another process holding an exclusive SQLite lock (through Python's sqlite3 module) until it is ended.
-final class SQLiteLockHolder {
-    private let process = Process()
-
-    init(path: String, seconds: Double) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", """
-            import sqlite3, sys, time
-            connection = sqlite3.connect(sys.argv[1], isolation_level=None)
-            connection.execute("BEGIN EXCLUSIVE")
-            print("locked", flush=True)
-            time.sleep(float(sys.argv[2]))
-            connection.execute("COMMIT")
-            """, path, String(seconds)]
-        let output = Foundation.Pipe()
-        process.standardOutput = output
-        try process.run()
-        let line = output.fileHandleForReading.availableData
-        #expect(String(decoding: line, as: UTF8.self).hasPrefix("locked"))
-    }
-
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
 }
 
 extension ProgramProcess {
