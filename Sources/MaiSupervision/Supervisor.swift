@@ -231,7 +231,7 @@ public struct Supervisor: ~Copyable {
         if configuration.cleanStopStatus, reason == .cleanStop, status == .signaled(stop?.signal ?? .kill) {
             exitStatus = 0
         }
-        return SupervisionOutcome(childStatus: status, reason: reason, exitStatus: exitStatus, orphansReaped: orphansReaped)
+        return SupervisionOutcome(childStatus: status, reason: reason, exitStatus: exitStatus)
     }
 }
 

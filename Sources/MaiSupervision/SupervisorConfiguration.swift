@@ -32,5 +32,4 @@ public struct SupervisionOutcome: Sendable, Equatable {
     public let reason: StopReason
     /// The status the program exits with.
     public let exitStatus: Int32
-    public let orphansReaped: Int
 }

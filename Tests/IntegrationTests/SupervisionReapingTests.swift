@@ -47,17 +47,8 @@ struct SupervisionReapingTests {
 
     @Test("the child runs in its own process group with only stdin, stdout and stderr open")
     func descriptorsAndGroup() throws {
-        let command = "exec 7</etc/hostname 8>/dev/null; exec \(programPath) -- python3 \(child("list_fds.py"))"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let (status, text) = try runUnderShell("exec 7</etc/hostname 8>/dev/null; exec \(programPath) -- python3 \(child("list_fds.py"))")
+        #expect(status == 0)
         #expect(text.contains("fds 0 1 2\n"))
         let ids = text.split(separator: "\n").first { $0.hasPrefix("pid ") }?.split(separator: " ") ?? []
         #expect(ids.count == 4 && ids[1] == ids[3], "pid equals pgid: \(text)")
@@ -66,18 +57,26 @@ struct SupervisionReapingTests {
     @Test("the child starts with an empty signal mask and default dispositions, whatever the supervisor inherited")
     func signalStateReset() throws {
         // The shell makes HUP and USR1 ignored, and exec keeps that for mai-entrypoint; the child must not inherit it.
-        let command = "trap '' HUP USR1; exec \(programPath) -- grep -E '^Sig(Blk|Ign)' /proc/self/status"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        process.environment = ["MAI_ENTRYPOINT_HEALTH_URL": "off", "PATH": "/usr/bin:/bin"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let (status, text) = try runUnderShell("trap '' HUP USR1; exec \(programPath) -- grep -E '^Sig(Blk|Ign)' /proc/self/status")
+        #expect(status == 0)
         #expect(text == "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n")
     }
+}
+
+/// Runs a shell script that sets up what mai-entrypoint inherits (descriptors, ignored signals), then execs it;
+/// returns the exit status and what the child wrote to stdout.
+func runUnderShell(_ script: String) throws -> (status: Int32, stdout: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", script]
+    var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("MAI_ENTRYPOINT_") }
+    environment["MAI_ENTRYPOINT_HEALTH_URL"] = "off"
+    process.environment = environment
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, text)
 }

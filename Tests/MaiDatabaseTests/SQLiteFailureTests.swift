@@ -35,10 +35,7 @@ struct SQLiteFailureTests {
         let started = ContinuousClock.now
         let failure = initialize(["DATABASE_URL": "sqlite:///" + path]).failure
         #expect(ContinuousClock.now - started < .seconds(2))
-        guard case .permanent(.sqlite(let sqlite)) = failure else {
-            Issue.record("expected a permanent SQLite failure, got \(String(describing: failure))")
-            return
-        }
+        guard let sqlite = permanentSQLiteFailure(failure) else { return }
         #expect(sqlite.description == "SQLite database \(path): the database file is read-only (operation not permitted); nothing was written (SQLITE_READONLY)")
         #expect(fileBytes(path) == before)
     }
@@ -49,10 +46,7 @@ struct SQLiteFailureTests {
         try shell("chattr +i \(quoted(directory))")
         defer { _ = try? shell("chattr -i \(quoted(directory))") }
         let failure = initialize(["DATA_DIR": directory]).failure
-        guard case .permanent(.sqlite(let sqlite)) = failure else {
-            Issue.record("expected a permanent SQLite failure, got \(String(describing: failure))")
-            return
-        }
+        guard let sqlite = permanentSQLiteFailure(failure) else { return }
         #expect(sqlite.description.contains("cannot create the database file in \(directory): operation not permitted"))
         #expect(!FileManager.default.fileExists(atPath: directory + "/webui.db"))
     }
@@ -76,12 +70,18 @@ struct SQLiteFailureTests {
         let started = ContinuousClock.now
         let failure = initialize(["DATABASE_URL": "sqlite:///" + path]).failure
         #expect(ContinuousClock.now - started < .seconds(2))
-        guard case .permanent(.sqlite(let sqlite)) = failure else {
-            Issue.record("expected a permanent SQLite failure, got \(String(describing: failure))")
-            return
-        }
+        guard let sqlite = permanentSQLiteFailure(failure) else { return }
         #expect(sqlite.description == "SQLite database \(path): not a database file (corrupt or encrypted); it was left untouched (SQLITE_NOTADB)")
         #expect(fileBytes(path) == noise)
         #expect(!FileManager.default.fileExists(atPath: path + "-journal"))
     }
+}
+
+/// The SQLite failure inside a permanent one; records an issue and gives nil for anything else.
+func permanentSQLiteFailure(_ failure: InitializationFailure?) -> SQLiteFailure? {
+    guard case .permanent(.sqlite(let sqlite)) = failure else {
+        Issue.record("expected a permanent SQLite failure, got \(String(describing: failure))")
+        return nil
+    }
+    return sqlite
 }
