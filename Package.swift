@@ -14,7 +14,9 @@ let package = Package(
     targets: [
         .executableTarget(name: "mai-entrypoint", dependencies: ["MaiCommandLine"]),
         .target(name: "CMaiSystem"),
-        .target(name: "MaiSystem", dependencies: ["CMaiSystem"]),
+        // Debug (test) builds carry the fault-injection seam of the system-call wrappers; release builds do not.
+        .target(name: "MaiSystem", dependencies: ["CMaiSystem"],
+                swiftSettings: [.define("MAI_FAULT_INJECTION", .when(configuration: .debug))]),
         .target(name: "MaiLogging", dependencies: [
             "MaiSystem",
             .product(name: "Logging", package: "swift-log"),

@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import MaiSystem
 
@@ -42,11 +43,31 @@ public struct TaggedLogHandler: LogHandler {
         let line = LogLine(
             timestamp: WallClockTime.now().iso8601, tag: settings.tag, level: event.level,
             message: event.message.description, fields: fields)
-        writeAll(descriptor, line.rendered(as: settings.format) + "\n")
+        var text = line.rendered(as: settings.format) + "\n"
+        // Through the sink: a stalled reader of stderr must never block the supervisor's loop.
+        text.withUTF8 { outputSink(for: descriptor).write(UnsafeRawBufferPointer($0), .log) }
+    }
+
+    /// The line that stands for lines dropped while the reader of stderr was stalled.
+    func droppedLinesReport(_ count: Int) -> [UInt8] {
+        let line = LogLine(timestamp: WallClockTime.now().iso8601, tag: settings.tag, level: .warning,
+                           message: "\(count) log lines dropped", fields: ["dropped": .stringConvertible(count)])
+        return Array((line.rendered(as: settings.format) + "\n").utf8)
     }
 }
 
 /// Installs the handler for every logger of the process. swift-log allows this once per process.
 public func bootstrapLogging(_ settings: LogSettings) {
     LoggingSystem.bootstrap { _ in TaggedLogHandler(settings: settings) }
+    standardErrorSink.droppedLinesReport = TaggedLogHandler(settings: settings).droppedLinesReport
+    // Whatever the program leaves waiting goes out before it exits, for a while at most: an exit must not
+    // hang on a reader that never comes back.
+    atexit { flushStandardSinksBeforeExit() }
+}
+
+private func flushStandardSinksBeforeExit() {
+    let giveUp = MonotonicInstant.now().advanced(by: .seconds(2))
+    for sink in [standardOutputSink, standardErrorSink] {
+        sink.flushWaiting { MonotonicInstant.now() >= giveUp }
+    }
 }

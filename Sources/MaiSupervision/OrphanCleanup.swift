@@ -1,57 +1,28 @@
 import Glibc
-import Logging
 import MaiSystem
 
-/// After the main child has exited, what it left behind gets TERM, then KILL once the grace has passed,
-/// so that nothing is killed uncleanly by the kernel when PID 1 exits.
-struct OrphanCleanup {
-    /// How often a KILL round repeats while processes remain: a killed parent hands its own children to us.
-    static let killRepeat: Duration = .milliseconds(50)
-
+/// What the child left behind when it exited: as PID 1, every other process of the namespace; as a
+/// subreaper, our remaining children and the child's process group. They get TERM, then KILL (see
+/// `StopSequence`), so that nothing is killed uncleanly by the kernel when PID 1 exits.
+struct Orphans {
     let childGroup: pid_t
-    let grace: Duration
-    private(set) var deadline: MonotonicInstant?
-    private(set) var terminated = 0
-    private(set) var killed = 0
-    var finished = false
 
-    init(childGroup: pid_t, grace: Duration) {
-        self.childGroup = childGroup
-        self.grace = grace
-    }
-
-    mutating func terminate(logger: Logger) throws(SystemError) {
-        let left = processesLeft()
-        terminated = left.count
-        logger.info("child left processes behind; sending TERM", metadata: [
-            "count": .stringConvertible(left.count), "orphan_grace": "\(grace.secondsText)s",
-        ])
-        try signalAll(.terminate, left)
-        deadline = MonotonicInstant.now().advanced(by: grace)
-    }
-
-    mutating func killNow(logger: Logger) throws(SystemError) {
-        let left = processesLeft()
-        if killed == 0 && !left.isEmpty {
-            logger.warning("orphans still running; sending KILL", metadata: ["count": .stringConvertible(left.count)])
-        }
-        killed += left.count
-        try signalAll(.kill, left)
-        deadline = MonotonicInstant.now().advanced(by: OrphanCleanup.killRepeat)
-    }
-
-    /// As PID 1, every other process of the namespace; as a subreaper, our children and the child's group.
-    private func processesLeft() -> [pid_t] {
+    func list() -> [pid_t] {
         isProcessOne ? allOtherProcesses() : directChildren()
     }
 
-    private func signalAll(_ signal: Signal, _ pids: [pid_t]) throws(SystemError) {
+    /// Signals every one of them; returns the first failure (the rest are still signalled).
+    func signalAll(_ signal: Signal) -> SystemError? {
         if isProcessOne {
-            if kill(-1, signal.rawValue) != 0 && errno != ESRCH { throw SystemError("kill(-1, \(signal))") }
-            return
+            // kill(-1) reaches every process we may signal, except ourselves: in our own namespace, all of them.
+            return sendSignalToAll(signal)
         }
-        try sendSignal(signal, to: -childGroup)
+        var failure: SystemError?
+        do { try sendSignal(signal, to: -childGroup) } catch { failure = error }
         // Once each: the ones in the child's group were just signalled with it.
-        for pid in pids where getpgid(pid) != childGroup { try sendSignal(signal, to: pid) }
+        for pid in list() where getpgid(pid) != childGroup {
+            do { try sendSignal(signal, to: pid) } catch { failure = failure ?? error }
+        }
+        return failure
     }
 }

@@ -3,30 +3,40 @@ import Logging
 import MaiSystem
 
 /// The single loop that owns every child: it starts the command, forwards signals, reaps everything that
-/// exits, enforces the stop deadline and cleans up what the child left behind. It sleeps in poll() with no
-/// timeout unless a deadline is pending, so an idle supervisor costs no CPU.
+/// exits, carries out the stop sequence and cleans up what the child left behind. It sleeps in poll() with
+/// no timeout unless a deadline is pending, so an idle supervisor costs no CPU.
+///
+/// Once the child runs, nothing ends the loop but the end of supervision (catatonit's rule): a failed
+/// system call is logged once, with its errno, and the loop goes on; a descriptor that keeps failing is
+/// rested for `errorPause` rather than spun on. Nothing it writes can block it (see `OutputSink`).
 public struct Supervisor: ~Copyable {
+    /// How long a failing descriptor or call rests before the next try.
+    static let errorPause: Duration = .milliseconds(10)
+
     private let configuration: SupervisorConfiguration
     private let inbox: SignalInbox
     private let logger: Logger
     private let policy: SignalPolicy
+    private var sequence: StopSequence
 
     private var child: pid_t = 0
     private var childStarted = MonotonicInstant.now()
     private var childStatus: ExitStatus?
-    private var stop: StopState?
     private var readiness: Readiness?
-    /// A TERM or INT that arrived while the web server was starting, waiting to be forwarded.
-    private var heldStop: HeldStop?
-    private var cleanup: OrphanCleanup?
-    private var orphansReaped = 0
     private var relays: [OutputRelay] = []
+    private var orphansKilled = 0
+    /// Failures already logged, by call and errno: each is logged once, however often it recurs.
+    private var reportedFailures = Set<String>()
+    private var inboxPausedUntil: MonotonicInstant?
+    private var reapAgainAt: MonotonicInstant?
 
     public init(configuration: SupervisorConfiguration, inbox: SignalInbox, logger: Logger) {
         self.configuration = configuration
         self.inbox = inbox
         self.logger = logger
         self.policy = SignalPolicy(terminalAttached: isatty(STDIN_FILENO) == 1)
+        self.sequence = StopSequence(stopTimeout: configuration.stopTimeout, orphanGrace: configuration.orphanGrace,
+                                     startupGrace: configuration.readiness?.startupGrace ?? .zero)
     }
 
     /// Makes sure orphans come back to this process when it is not PID 1; returns the mode for the start line.
@@ -36,20 +46,22 @@ public struct Supervisor: ~Copyable {
         return "subreaper"
     }
 
-    /// Runs the command until it and everything it started have ended.
+    /// Runs the command until it and everything it started have ended. Throws only when the child cannot
+    /// be started; after that, it returns.
     public mutating func run(_ command: [String]) throws -> SupervisionOutcome {
         try start(command)
-        while cleanup?.finished != true {
-            var interests = ([inbox.descriptor] + relays.filter(\.isOpen).map(\.source)).map { PollInterest($0) }
-            if let probe = readiness?.interest { interests.append(probe) }
-            let ready = try waitForEvents(interests, timeout: timeUntilNextDeadline())
-            if ready.contains(inbox.descriptor) { try handleSignals() }
-            for relay in relays where ready.contains(relay.source) { try relay.pump() }
-            try handleReadiness(ready)
-            try handleDeadlines()
+        while !sequence.finished {
+            let ready = waitForEvents()
+            let now = MonotonicInstant.now()
+            if ready.contains(inbox.descriptor) { handleSignals() }
+            if let due = reapAgainAt, now >= due { reapChildren() }
+            pumpRelays(ready, now: now)
+            handleReadiness(ready)
+            let processesLeft = orphansMayRemain()
+            perform(sequence.timePassed(now: .now(), processesLeft: processesLeft))
+            flushOutput()
         }
-        // No process is left to write: what the pipes still hold is all there will be.
-        for relay in relays { try relay.drain() }
+        finishOutput()
         return outcome()
     }
 
@@ -64,8 +76,8 @@ public struct Supervisor: ~Copyable {
             childEnds = [out.writeEnd, err.writeEnd]
             options.standardOutput = out.writeEnd
             options.standardError = err.writeEnd
-            relays.append(try OutputRelay(source: out.readEnd, destination: STDOUT_FILENO, tag: tag))
-            relays.append(try OutputRelay(source: err.readEnd, destination: STDERR_FILENO, tag: tag))
+            relays.append(try OutputRelay(source: out.readEnd, sink: standardOutputSink, tag: tag))
+            relays.append(try OutputRelay(source: err.readEnd, sink: standardErrorSink, tag: tag))
         }
         child = try spawnProcess(command, options: options)
         childStarted = MonotonicInstant.now()
@@ -73,176 +85,251 @@ public struct Supervisor: ~Copyable {
         if let configuration = configuration.readiness { readiness = Readiness(configuration, started: childStarted) }
     }
 
+    // MARK: Waiting
+
+    /// Sleeps in poll() until a descriptor is ready or the next deadline; a failed poll rests a moment.
+    private mutating func waitForEvents() -> Set<Int32> {
+        let now = MonotonicInstant.now()
+        var interests: [PollInterest] = []
+        if inboxPausedUntil.map({ now >= $0 }) ?? true { interests.append(PollInterest(inbox.descriptor)) }
+        interests += relays.filter { $0.wantsInput(now: now) }.map { PollInterest($0.source) }
+        interests += [standardOutputSink, standardErrorSink].compactMap(\.interest)
+        if let probe = readiness?.interest { interests.append(probe) }
+        do {
+            return try MaiSystem.waitForEvents(interests, timeout: timeUntilNextDeadline(now))
+        } catch {
+            report(error)
+            pause()
+            return []
+        }
+    }
+
+    private func timeUntilNextDeadline(_ now: MonotonicInstant) -> Duration? {
+        let rests = [inboxPausedUntil, reapAgainAt] + relays.map(\.pausedUntil)
+        let deadlines = [sequence.nextDeadline, readiness?.nextWake] + rests
+        guard let next = deadlines.compactMap({ $0 }).min() else { return nil }
+        return max(.zero, now.duration(to: next))
+    }
+
+    // MARK: Output
+
+    private mutating func pumpRelays(_ ready: Set<Int32>, now: MonotonicInstant) {
+        for relay in relays where ready.contains(relay.source) && relay.isOpen {
+            do {
+                try relay.pump()
+                relay.pausedUntil = nil
+            } catch {
+                report(error)
+                relay.pausedUntil = now.advanced(by: Supervisor.errorPause)
+            }
+        }
+    }
+
+    private func flushOutput() {
+        standardOutputSink.flush()
+        standardErrorSink.flush()
+    }
+
+    /// No process is left to write: what the pipes still hold is all there will be. It is written out before
+    /// the program exits, however long the reader takes, unless a TERM or INT says not to wait.
+    private mutating func finishOutput() {
+        for relay in relays {
+            do { try relay.drain() } catch { report(error) }
+        }
+        for sink in [standardOutputSink, standardErrorSink] {
+            sink.flushWaiting { stopRequestPending() }
+        }
+    }
+
+    private func stopRequestPending() -> Bool {
+        while let received = try? inbox.next() {
+            if SignalPolicy.isStopRequest(received.signal) { return true }
+        }
+        return false
+    }
+
     // MARK: Readiness
 
-    private mutating func handleReadiness(_ ready: Set<Int32>) throws {
+    private mutating func handleReadiness(_ ready: Set<Int32>) {
         switch readiness?.step(readyDescriptors: ready) {
         case .ready(let elapsed)?:
             logger.info("Web server ready after \(elapsed.secondsText) s", metadata: ["url": "\(readiness?.configuration.url.description ?? "")"])
-            try releaseHeldStop()
+            perform(sequence.serverSettled(now: .now()))
         case .gaveUp?:
             let timeout = readiness?.configuration.readyTimeout.secondsText ?? ""
             logger.warning("Web server not ready after \(timeout) s; no longer probing", metadata: ["url": "\(readiness?.configuration.url.description ?? "")"])
-            try releaseHeldStop()
+            perform(sequence.serverSettled(now: .now()))
         case nil:
             return
         }
     }
 
-    /// Holds a first stop while the web server starts: a TERM in the middle of its migrations breaks its database.
-    private mutating func holdStopDuringStartup(_ signal: Signal) -> Bool {
-        guard heldStop == nil, stop == nil, childStatus == nil, let readiness, !readiness.finished,
-              readiness.configuration.startupGrace > .zero else { return false }
-        let grace = readiness.configuration.startupGrace
-        heldStop = HeldStop(signal: signal, deadline: MonotonicInstant.now().advanced(by: grace))
-        logger.warning("stop requested while the web server is starting; waiting up to \(grace.secondsText) s", metadata: [
-            "signal": "\(signal)",
-        ])
-        return true
-    }
-
-    private mutating func releaseHeldStop() throws {
-        guard let held = heldStop else { return }
-        heldStop = nil
-        try beginStop(held.signal)
+    private var serverStarting: Bool {
+        guard let readiness else { return false }
+        return !readiness.finished
     }
 
     // MARK: Signals
 
-    private mutating func handleSignals() throws {
-        while let received = try inbox.next() {
-            switch policy.action(for: received) {
-            case .reap: try reapChildren()
-            case .stop: try requestStop(received.signal)
-            case .forward: try forward(received.signal)
-            case .ignore: logger.debug("signal not forwarded", metadata: ["signal": "\(received.signal)"])
+    /// Reads every pending signal first, and reaps before anything else when CHLD is among them: a child
+    /// that exited on its own in the same wake-up as a TERM has exited on its own.
+    private mutating func handleSignals() {
+        var received: [ReceivedSignal] = []
+        do {
+            while let next = try inbox.next() { received.append(next) }
+            inboxPausedUntil = nil
+        } catch {
+            report(error)
+            inboxPausedUntil = MonotonicInstant.now().advanced(by: Supervisor.errorPause)
+        }
+        let actions = received.map { policy.action(for: $0) }
+        if actions.contains(.reap) { reapChildren() }
+        for (signal, action) in zip(received.map(\.signal), actions) {
+            switch action {
+            case .reap: continue
+            case .stop: perform(sequence.stopRequested(signal, serverStarting: serverStarting, now: .now()))
+            case .forward: forward(signal)
+            case .ignore: logger.debug("signal not forwarded", metadata: ["signal": "\(signal)"])
             }
         }
     }
 
     private var forwardTarget: pid_t { configuration.signalGroup ? -child : child }
 
-    private func forward(_ signal: Signal) throws {
+    private mutating func forward(_ signal: Signal) {
         guard childStatus == nil else {
             logger.debug("signal not forwarded: the child has exited", metadata: ["signal": "\(signal)"])
             return
         }
-        try sendSignal(signal, to: forwardTarget)
+        send(signal, to: forwardTarget)
         logger.info("forwarded signal", metadata: ["signal": "\(signal)", "pid": .stringConvertible(forwardTarget)])
     }
 
-    private mutating func requestStop(_ signal: Signal) throws {
-        if heldStop != nil {
-            // A second TERM or INT while one is held: the operator insists, forward it now.
-            heldStop = nil
-            return try beginStop(signal)
-        }
-        if holdStopDuringStartup(signal) { return }
-        try beginStop(signal)
+    private mutating func send(_ signal: Signal, to target: pid_t) {
+        do { try sendSignal(signal, to: target) } catch { report(error) }
     }
 
-    private mutating func beginStop(_ signal: Signal) throws {
-        if childStatus != nil {
-            // The child is gone; a stop signal now means: do not wait for the orphans' grace.
-            try cleanup?.killNow(logger: logger)
-        } else if stop != nil {
-            logger.warning("second stop signal: killing the child's process group now", metadata: ["signal": "\(signal)"])
-            stop?.escalation = .secondSignal
-            try sendSignal(.kill, to: -child)
-        } else {
-            stop = StopState(signal: signal, deadline: MonotonicInstant.now().advanced(by: configuration.stopTimeout))
+    // MARK: The stop sequence
+
+    private mutating func perform(_ actions: [StopSequence.Action]) {
+        for action in actions { perform(action) }
+    }
+
+    private mutating func perform(_ action: StopSequence.Action) {
+        switch action {
+        case .hold(let signal, _):
+            logger.warning("stop requested while the web server is starting; waiting up to \(sequence.startupGrace.secondsText) s",
+                           metadata: ["signal": "\(signal)"])
+        case .beginStop(let signal, let why, _):
+            if why == .graceOver {
+                logger.warning("the web server is still not ready; forwarding the stop", metadata: ["signal": "\(signal)"])
+            }
             logger.info("stop requested; forwarding", metadata: [
                 "signal": "\(signal)", "pid": .stringConvertible(forwardTarget), "stop_timeout": "\(configuration.stopTimeout.secondsText)s",
             ])
-            try sendSignal(signal, to: forwardTarget)
+            send(signal, to: forwardTarget)
+        case .forward(let signal):
+            forward(signal)
+        case .killChildGroup:
+            logger.warning("stop deadline reached; killing the child's process group", metadata: [
+                "pid": .stringConvertible(child), "stop_timeout": "\(configuration.stopTimeout.secondsText)s",
+            ])
+            send(.kill, to: -child)
+        case .terminateOrphans:
+            signalOrphans(.terminate)
+        case .killOrphans:
+            signalOrphans(.kill)
+        case .orphansGone:
+            logger.info("orphans cleaned up", metadata: ["killed": .stringConvertible(orphansKilled)])
+        case .abandonOrphans:
+            logger.warning("processes left behind did not end after KILL; exiting anyway", metadata: [
+                "count": .stringConvertible(Orphans(childGroup: child).list().count),
+            ])
         }
+    }
+
+    private mutating func signalOrphans(_ signal: Signal) {
+        let orphans = Orphans(childGroup: child)
+        let left = orphans.list()
+        if signal == .terminate {
+            logger.info("child left processes behind; sending TERM", metadata: [
+                "count": .stringConvertible(left.count), "orphan_grace": "\(configuration.orphanGrace.secondsText)s",
+            ])
+        } else if orphansKilled == 0 && !left.isEmpty {
+            logger.warning("orphans still running; sending KILL", metadata: ["count": .stringConvertible(left.count)])
+        }
+        if signal == .kill { orphansKilled += left.count }
+        if let failure = orphans.signalAll(signal) { report(failure) }
     }
 
     // MARK: Reaping
 
-    private mutating func reapChildren() throws {
-        while case .reaped(let pid, let status) = try reapAnyChild() {
-            if pid == child {
-                childStatus = status
-                readiness?.cancel()
-                heldStop = nil
-                logger.info("child exited", metadata: [
-                    "pid": .stringConvertible(pid), "status": "\(status)", "uptime": "\(childStarted.duration(to: .now()).secondsText)s",
-                ])
-            } else {
-                orphansReaped += 1
+    private mutating func reapChildren() {
+        reapAgainAt = nil
+        while true {
+            let result: ReapResult
+            do {
+                result = try reapAnyChild()
+            } catch {
+                report(error)
+                // The CHLD that brought us here has been read: try again soon rather than miss the exit.
+                reapAgainAt = MonotonicInstant.now().advanced(by: Supervisor.errorPause)
+                return
+            }
+            guard case .reaped(let pid, let status) = result else { return }
+            if pid == child { childReaped(status) } else {
                 logger.debug("reaped orphan", metadata: ["pid": .stringConvertible(pid), "status": "\(status)"])
             }
         }
-        if childStatus != nil && cleanup == nil {
-            var cleanup = OrphanCleanup(childGroup: child, grace: configuration.orphanGrace)
-            if try hasChildren() { try cleanup.terminate(logger: logger) }
-            self.cleanup = cleanup
+    }
+
+    private mutating func childReaped(_ status: ExitStatus) {
+        childStatus = status
+        readiness?.cancel()
+        logger.info("child exited", metadata: [
+            "pid": .stringConvertible(child), "status": "\(status)", "uptime": "\(childStarted.duration(to: .now()).secondsText)s",
+        ])
+        let processesLeft = orphansMayRemain()
+        perform(sequence.childHasExited(processesLeft: processesLeft, now: .now()))
+    }
+
+    /// Whether any child of ours is left; when the kernel cannot tell, assume so (the sequence still ends).
+    private mutating func orphansMayRemain() -> Bool {
+        guard sequence.childExited || childStatus != nil else { return false }
+        do { return try hasChildren() } catch {
+            report(error)
+            return true
         }
     }
 
-    // MARK: Deadlines
+    // MARK: Failures
 
-    private var stopDeadline: MonotonicInstant? {
-        guard let stop, childStatus == nil, stop.escalation == nil else { return nil }
-        return stop.deadline
+    /// Logs a failed call once per call and errno, then the loop goes on.
+    private mutating func report(_ error: SystemError) {
+        let call = error.call.prefix { $0 != "(" }
+        guard reportedFailures.insert("\(call) \(error.errno)").inserted else { return }
+        logger.error("system call failed; going on", metadata: [
+            "call": "\(error.call)", "errno": .stringConvertible(error.errno), "error": "\(error.reason)",
+        ])
     }
 
-    private func timeUntilNextDeadline() -> Duration? {
-        let deadlines = [stopDeadline, cleanup?.deadline, heldStop?.deadline, readiness?.nextWake]
-        guard let next = deadlines.compactMap({ $0 }).min() else { return nil }
-        return max(.zero, MonotonicInstant.now().duration(to: next))
-    }
-
-    private mutating func handleDeadlines() throws {
-        let now = MonotonicInstant.now()
-        if let held = heldStop, now >= held.deadline {
-            logger.warning("the web server is still not ready; forwarding the stop", metadata: ["signal": "\(held.signal)"])
-            try releaseHeldStop()
-        }
-        if let deadline = stopDeadline, now >= deadline {
-            logger.warning("stop deadline reached; killing the child's process group", metadata: [
-                "pid": .stringConvertible(child), "stop_timeout": "\(configuration.stopTimeout.secondsText)s",
-            ])
-            stop?.escalation = .deadline
-            try sendSignal(.kill, to: -child)
-        }
-        if let deadline = cleanup?.deadline, now >= deadline { try cleanup?.killNow(logger: logger) }
-        if cleanup != nil, cleanup?.finished == false, try !hasChildren() {
-            cleanup?.finished = true
-            if let cleanup, cleanup.terminated > 0 {
-                logger.info("orphans cleaned up", metadata: [
-                    "reaped": .stringConvertible(orphansReaped), "killed": .stringConvertible(cleanup.killed),
-                ])
-            }
-        }
+    private func pause() {
+        let (seconds, attoseconds) = Supervisor.errorPause.components
+        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+        nanosleep(&request, nil)
     }
 
     // MARK: Outcome
 
     private func outcome() -> SupervisionOutcome {
         let status = childStatus ?? .exited(0)
-        let reason: StopReason = switch stop?.escalation {
-        case .deadline: .killedAtDeadline
-        case .secondSignal: .killedOnSecondSignal
-        case nil: stop == nil ? .exitedOnItsOwn : .cleanStop
-        }
+        let reason: StopReason = sequence.stopSignal == nil ? .exitedOnItsOwn
+            : sequence.killedAtDeadline ? .killedAtDeadline : .cleanStop
         var exitStatus = status.shellStatus
-        if configuration.cleanStopStatus, reason == .cleanStop, status == .signaled(stop?.signal ?? .kill) {
+        if configuration.cleanStopStatus, reason == .cleanStop, case .signaled(let signal) = status,
+           SignalPolicy.isStopRequest(signal) {
             exitStatus = 0
         }
         return SupervisionOutcome(childStatus: status, reason: reason, exitStatus: exitStatus)
     }
-}
-
-struct HeldStop {
-    let signal: Signal
-    let deadline: MonotonicInstant
-}
-
-struct StopState {
-    enum Escalation { case deadline, secondSignal }
-    let signal: Signal
-    let deadline: MonotonicInstant
-    var escalation: Escalation?
 }

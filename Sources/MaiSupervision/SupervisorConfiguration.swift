@@ -24,7 +24,6 @@ public enum StopReason: String, Sendable {
     case exitedOnItsOwn = "exited on its own"
     case cleanStop = "clean stop"
     case killedAtDeadline = "killed at the stop deadline"
-    case killedOnSecondSignal = "killed on a second stop signal"
 }
 
 public struct SupervisionOutcome: Sendable, Equatable {

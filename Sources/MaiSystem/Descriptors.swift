@@ -33,7 +33,7 @@ public enum ReadResult: Equatable {
 /// One read into the buffer, with EINTR retried and EAGAIN reported rather than thrown.
 public func readSome(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> ReadResult {
     while true {
-        let count = read(fd, buffer.baseAddress, buffer.count)
+        let count = systemCall("read") { read(fd, buffer.baseAddress, buffer.count) }
         if count > 0 { return .bytes(count) }
         if count == 0 { return .endOfFile }
         switch errno {

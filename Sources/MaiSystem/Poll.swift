@@ -18,7 +18,9 @@ public func waitForEvents(_ interests: [PollInterest], timeout: Duration?) throw
     var fds = interests.map {
         pollfd(fd: $0.descriptor, events: Int16($0.writable ? POLLOUT : POLLIN), revents: 0)
     }
-    let count = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), pollMilliseconds(timeout)) }
+    let count = systemCall("poll") {
+        fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), pollMilliseconds(timeout)) }
+    }
     if count < 0 {
         if errno == EINTR { return [] }
         throw SystemError("poll")

@@ -39,7 +39,7 @@ public enum ReapResult: Equatable, Sendable {
 public func reapAnyChild() throws(SystemError) -> ReapResult {
     var status: Int32 = 0
     while true {
-        let pid = waitpid(-1, &status, WNOHANG)
+        let pid = systemCall("waitpid") { waitpid(-1, &status, WNOHANG) }
         if pid > 0 { return .reaped(pid, ExitStatus(waitStatus: status)) }
         if pid == 0 { return .noneExited }
         if errno == ECHILD { return .noChildren }

@@ -31,7 +31,9 @@ public struct SignalFD: ~Copyable {
     /// The next pending signal, or nil when none is pending.
     public func next() throws(SystemError) -> ReceivedSignal? {
         var record = cmai_signal_record()
-        switch cmai_read_signal(descriptor, &record) {
+        let result = systemCall("read(signalfd)") { cmai_read_signal(descriptor, &record) }
+        if result < 0 && errno == EAGAIN { return nil }
+        switch result {
         case 1: return ReceivedSignal(signal: Signal(record.signo), senderPID: record.pid, code: record.code)
         case 0: return nil
         default: throw SystemError("read(signalfd)")

@@ -95,7 +95,14 @@ public func installNoOpHandlers(for set: SignalSet) throws(SystemError) {
 /// Returns false when the target no longer exists.
 @discardableResult
 public func sendSignal(_ signal: Signal, to pid: pid_t) throws(SystemError) -> Bool {
-    if kill(pid, signal.rawValue) == 0 { return true }
+    if systemCall("kill", { kill(pid, signal.rawValue) }) == 0 { return true }
     if errno == ESRCH { return false }
     throw SystemError("kill(\(pid), \(signal))")
+}
+
+/// kill(-1, signal): every process this one may signal, itself excepted. Returns the failure, if any; ESRCH
+/// (nobody left) is not one.
+public func sendSignalToAll(_ signal: Signal) -> SystemError? {
+    if systemCall("kill", { kill(-1, signal.rawValue) }) == 0 || errno == ESRCH { return nil }
+    return SystemError("kill(-1, \(signal))")
 }

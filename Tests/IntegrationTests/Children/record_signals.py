@@ -5,6 +5,7 @@ Signals are blocked and taken with sigwaitinfo, so none is lost or merged while 
 (real-time signals queue). Writes "<file>.ready" once it listens. Options:
   --ignore-term   TERM and INT are recorded but do not end the program
   --exit-code N   on TERM/INT exit with status N instead of dying of the signal
+  --ignore-int    INT is recorded but does not end the program (a Ctrl-C the child survives)
 """
 import os
 import signal
@@ -12,6 +13,7 @@ import sys
 
 path = sys.argv[1]
 ignore_term = "--ignore-term" in sys.argv
+ignore_int = "--ignore-int" in sys.argv
 exit_code = int(sys.argv[sys.argv.index("--exit-code") + 1]) if "--exit-code" in sys.argv else None
 
 catchable = set(range(1, signal.SIGRTMAX + 1)) - {signal.SIGKILL, signal.SIGSTOP, 32, 33}
@@ -32,6 +34,8 @@ with open(path, "a", buffering=1) as record:
     while True:
         info = signal.sigwaitinfo(catchable)
         record.write(name(info.si_signo) + "\n")
+        if info.si_signo == signal.SIGINT and ignore_int:
+            continue
         if info.si_signo in (signal.SIGTERM, signal.SIGINT) and not ignore_term:
             if exit_code is not None:
                 sys.exit(exit_code)
