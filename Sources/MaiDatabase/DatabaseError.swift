@@ -9,8 +9,8 @@ public enum DatabaseError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedLocation(String)
     /// The directory for a SQLite file could not be created.
     case directory(path: String, errno: Int32)
-    /// A usage table exists but lacks columns the tracking code needs; it is left exactly as it is.
-    case incompatibleTable(table: String, missingColumns: [String])
+    /// A usage table exists in a shape the tracking code cannot use; nothing was written.
+    case incompatibleTable(table: String, reason: String)
     /// A migration recorded in the database differs from the one this program would apply.
     case migrationChanged(version: Int, name: String)
     /// A TERM or INT arrived while waiting; the caller stops at once.
@@ -32,8 +32,8 @@ public enum DatabaseError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unsupportedLocation(let reason): reason
         case .directory(let path, let errno):
             "cannot create the database directory \(path): \(systemReason(errno))"
-        case .incompatibleTable(let table, let missing):
-            "table \(table) exists without column(s) \(missing.joined(separator: ", ")); it was left untouched"
+        case .incompatibleTable(let table, let reason):
+            "table \(table) exists but cannot be adopted: \(reason); nothing was written"
         case .migrationChanged(let version, let name):
             "schema migration \(version) (\(name)) is recorded with a different checksum; the schema was changed outside this program"
         case .interrupted(let signal): "interrupted by \(signal)"

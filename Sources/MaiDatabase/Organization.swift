@@ -39,19 +39,18 @@ enum OrganizationRecord {
         OR client_organizations.openrouter_api_key <> excluded.openrouter_api_key
         """
 
-    /// Reads the row and upserts it in one locked transaction, so the reported change is what happened.
+    /// Reads the row and upserts it, inside the caller's locked transaction, so the reported change is what
+    /// happened.
     static func save(_ organization: OrganizationSettings, on connection: any SQLConnection,
                      now: String) throws(DatabaseError) -> OrganizationChange {
-        try connection.transaction { () throws(DatabaseError) in
-            let existing = try connection.query(
-                "SELECT name, openrouter_api_key FROM client_organizations WHERE id = $1", [.text(organization.id)]).first
-            _ = try connection.query(upsert, [.text(organization.id), .text(organization.name),
-                                              .text(organization.apiKey), .text(now)])
-            guard let existing else { return .created }
-            var fields: [String] = []
-            if existing.first?.text != organization.name { fields.append("name") }
-            if existing.dropFirst().first?.text != organization.apiKey { fields.append("api key") }
-            return fields.isEmpty ? .unchanged : .updated(fields)
-        }
+        let existing = try connection.query(
+            "SELECT name, openrouter_api_key FROM client_organizations WHERE id = $1", [.text(organization.id)]).first
+        _ = try connection.query(upsert, [.text(organization.id), .text(organization.name),
+                                          .text(organization.apiKey), .text(now)])
+        guard let existing else { return .created }
+        var fields: [String] = []
+        if existing.first?.text != organization.name { fields.append("name") }
+        if existing.dropFirst().first?.text != organization.apiKey { fields.append("api key") }
+        return fields.isEmpty ? .unchanged : .updated(fields)
     }
 }

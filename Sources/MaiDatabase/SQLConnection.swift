@@ -12,6 +12,8 @@ public protocol SQLConnection: AnyObject {
     func rollbackQuietly()
     /// The columns of a table in the current schema, in order; empty when the table does not exist.
     func columnNames(of table: String) throws(DatabaseError) -> [String]
+    /// The table or view of that name in the current schema, with its columns; nil when there is none.
+    func tableShape(of table: String) throws(DatabaseError) -> TableShape?
 }
 
 extension SQLConnection {

@@ -40,6 +40,31 @@ struct PostgresInitializationTests {
         #expect(try database.query("SELECT title FROM chat").first?.first?.description == "hello")
     }
 
+    @Test("a view, an INTEGER id, no primary key, an extra NOT NULL column, a boolean is_active: nothing is written")
+    func misfitsWriteNothing() throws {
+        let columns = "name TEXT NOT NULL, openrouter_api_key TEXT NOT NULL, markup_rate REAL, is_active INTEGER, created_at TEXT NOT NULL, updated_at TEXT NOT NULL"
+        let shapes: [(String, String)] = [
+            ("CREATE TABLE base (id TEXT PRIMARY KEY, \(columns)); CREATE VIEW client_organizations AS SELECT * FROM base", "is a view"),
+            ("CREATE TABLE client_organizations (id INTEGER PRIMARY KEY, \(columns))", "id is not a TEXT primary key"),
+            ("CREATE TABLE client_organizations (id TEXT, \(columns))", "id is not a TEXT primary key"),
+            ("CREATE TABLE client_organizations (id TEXT PRIMARY KEY, \(columns), region TEXT NOT NULL)", "region is NOT NULL without a default"),
+            ("CREATE TABLE client_organizations (id TEXT PRIMARY KEY, name TEXT NOT NULL, openrouter_api_key TEXT NOT NULL, markup_rate REAL, is_active BOOLEAN, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
+             "is_active is boolean"),
+        ]
+        for (shape, reason) in shapes {
+            let url = try TestPostgres.freshDatabase()
+            let database = try TestPostgres.connect(url)
+            try database.execute(shape)
+            let tables = "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
+            let before = try database.query(tables).map { $0.map(\.description) }
+            let recorder = LogRecorder()
+            #expect(initialize(["DATABASE_URL": url], recorder: recorder).report == nil)
+            #expect(try database.query(tables).map { $0.map(\.description) } == before, "\(shape)")
+            #expect(recorder.messages(at: .error).count == 1)
+            #expect(recorder.messages(at: .error).first?.contains(reason) == true, "\(recorder.messages(at: .error))")
+        }
+    }
+
     @Test("a second run changes nothing; a changed name and key are updated in place")
     func secondRunAndUpdate() throws {
         let url = try TestPostgres.freshDatabase()

@@ -136,7 +136,7 @@ struct SQLiteInitializationTests {
         let before = fileBytes(path)
         let failure = initialize(["DATABASE_URL": "sqlite:///" + path]).failure
         #expect(failure == .permanent(.incompatibleTable(table: "client_organizations",
-                                                         missingColumns: ["name", "openrouter_api_key", "markup_rate", "is_active", "created_at", "updated_at"])))
+                                                         reason: "it lacks column(s) name, openrouter_api_key, markup_rate, is_active, created_at, updated_at")))
         #expect(fileBytes(path) == before)
     }
 

@@ -56,14 +56,20 @@ public struct UsageTrackingInitialization {
         }
     }
 
-    /// One attempt from connecting to committing; a retry starts again from a fresh connection.
+    /// One attempt from connecting to committing; a retry starts again from a fresh connection. The
+    /// migrations and the organization commit in one transaction: all of it, or nothing.
     private func attempt(_ organization: OrganizationSettings, at location: DatabaseLocation,
                          remaining: Duration) throws(DatabaseError) -> InitializationReport {
         let connection = try openDatabase(location, mode: .readWrite, timeout: min(lockTimeout, remaining), stop: stop)
-        let schema = try Migrator(connection: connection, logger: logger, stop: stop, now: now).migrate()
-        try stop.check()
-        let change = try OrganizationRecord.save(organization, on: connection, now: now())
-        return InitializationReport(organization: organization, change: change, schema: schema)
+        let migrator = Migrator(connection: connection, stop: stop, now: now)
+        let (migrations, change) = try connection.transaction { () throws(DatabaseError) in
+            let migrations = try migrator.migrateInTransaction()
+            try stop.check()
+            return (migrations, try OrganizationRecord.save(organization, on: connection, now: now()))
+        }
+        for line in migrations.applied { logger.info("\(line)") }
+        if let deferred = migrations.deferred { logger.warning("\(deferred)") }
+        return InitializationReport(organization: organization, change: change, schema: migrations.state)
     }
 
     private func logSkip(_ configuration: UsageTrackingConfiguration) {

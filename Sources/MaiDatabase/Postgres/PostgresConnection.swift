@@ -89,6 +89,29 @@ public final class PostgresConnection: SQLConnection {
             """, [.text(table)]).compactMap { $0.first?.text }
     }
 
+    public func tableShape(of table: String) throws(DatabaseError) -> TableShape? {
+        let kind = try query("""
+            SELECT table_type::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1
+            """, [.text(table)])
+        guard let type = kind.first?.first?.text else { return nil }
+        let rows = try query("""
+            SELECT c.column_name::text, c.data_type::text, (c.is_nullable = 'NO')::int,
+                   (c.column_default IS NOT NULL OR c.is_identity = 'YES')::int,
+                   (EXISTS (SELECT 1 FROM information_schema.table_constraints t
+                            JOIN information_schema.key_column_usage k
+                              ON k.constraint_name = t.constraint_name AND k.table_schema = t.table_schema
+                            WHERE t.constraint_type = 'PRIMARY KEY' AND t.table_schema = c.table_schema
+                              AND t.table_name = c.table_name AND k.column_name = c.column_name))::int
+            FROM information_schema.columns c
+            WHERE c.table_schema = current_schema() AND c.table_name = $1 ORDER BY c.ordinal_position
+            """, [.text(table)])
+        let columns = rows.map { row in
+            TableShape.Column(name: row[0].text ?? "", type: row[1].text ?? "", notNull: row[2].integer == 1,
+                              fillsItself: row[3].integer == 1, primaryKey: row[4].integer == 1)
+        }
+        return TableShape(kind: type == "VIEW" ? .view : .table, columns: columns)
+    }
+
     private func check(_ result: OpaquePointer?) throws(DatabaseError) {
         let status = pq.resultStatus(result)
         if result != nil && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) { return }

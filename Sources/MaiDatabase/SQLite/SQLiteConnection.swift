@@ -72,6 +72,21 @@ public final class SQLiteConnection: SQLConnection {
         try query("SELECT name FROM pragma_table_info($1)", [.text(table)]).compactMap { $0.first?.text }
     }
 
+    public func tableShape(of table: String) throws(DatabaseError) -> TableShape? {
+        let kind = try query("SELECT type FROM sqlite_master WHERE name = $1 AND type IN ('table', 'view')", [.text(table)])
+        guard let type = kind.first?.first?.text else { return nil }
+        let rows = try query("SELECT name, lower(type), \"notnull\", dflt_value IS NOT NULL, pk FROM pragma_table_info($1)", [.text(table)])
+        let keyCount = rows.filter { ($0[4].integer ?? 0) > 0 }.count
+        let columns = rows.map { row in
+            let type = row[1].text ?? ""
+            // INTEGER PRIMARY KEY alone is the rowid: it numbers itself.
+            let rowid = (row[4].integer ?? 0) > 0 && keyCount == 1 && type == "integer"
+            return TableShape.Column(name: row[0].text ?? "", type: type, notNull: row[2].integer == 1,
+                                     fillsItself: row[3].integer == 1 || rowid, primaryKey: (row[4].integer ?? 0) > 0)
+        }
+        return TableShape(kind: type == "view" ? .view : .table, columns: columns)
+    }
+
     /// The error for a failed call. A lock wait that a stop request cut short is reported as that request.
     func failure(_ result: Int32) -> DatabaseError {
         if result & 0xff == SQLITE_BUSY, let signal = busyWait.stop.received { return .interrupted(signal) }

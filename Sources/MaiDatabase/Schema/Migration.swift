@@ -26,16 +26,17 @@ extension Migration {
         statements: { dialect in UsageTables.all.map { UsageTables.create($0, dialect) } + UsageTables.indexes },
         apply: { connection throws(DatabaseError) in
             var created: [String] = [], adopted: [String] = []
+            // Every existing table is checked before anything is created, so that a misfit writes nothing.
             for table in UsageTables.all {
-                let columns = try connection.columnNames(of: table)
-                if columns.isEmpty {
-                    try connection.execute(UsageTables.create(table, connection.dialect))
-                    created.append(table)
-                    continue
+                guard let shape = try connection.tableShape(of: table) else { continue }
+                if let reason = UsageTables.misfit(table, shape, connection.dialect) {
+                    throw .incompatibleTable(table: table, reason: reason)
                 }
-                let missing = (UsageTables.requiredColumns[table] ?? []).filter { !columns.contains($0) }
-                guard missing.isEmpty else { throw .incompatibleTable(table: table, missingColumns: missing) }
                 adopted.append(table)
+            }
+            for table in UsageTables.all where !adopted.contains(table) {
+                try connection.execute(UsageTables.create(table, connection.dialect))
+                created.append(table)
             }
             for index in UsageTables.indexes { try connection.execute(index) }
             return .applied([created.isEmpty ? nil : "created " + created.joined(separator: ", "),

@@ -1,5 +1,3 @@
-import Logging
-
 /// The schema as initialization left it.
 public struct SchemaState: Equatable, Sendable {
     /// The highest version recorded (possibly one a newer program applied).
@@ -16,8 +14,9 @@ public struct SchemaState: Equatable, Sendable {
     }
 }
 
-/// Applies the migrations not yet recorded, each in one locked transaction together with its record, so a
-/// crash leaves the old version or the new one and concurrent runs apply each exactly once.
+/// Applies the migrations not yet recorded, inside the caller's locked transaction, each with its record:
+/// together with the organization upsert they commit at once or not at all, so a crash or a failure leaves
+/// the database as it was or fully initialized, and concurrent runs apply each migration exactly once.
 struct Migrator {
     static let recordTable = "mai_schema_migrations"
     static let createRecordTable = """
@@ -26,33 +25,40 @@ struct Migrator {
         """
 
     let connection: any SQLConnection
-    let logger: Logger
     let stop: StopRequests
     let now: () -> String
     var migrations = Migration.all
 
-    func migrate() throws(DatabaseError) -> SchemaState {
-        var applied: [Int] = []
-        // Read first, lock only when something is left to do: an initialized database is never locked.
+    /// What a run did, for the log lines written once it has committed (none reports a change rolled back).
+    struct Report {
+        let state: SchemaState
+        /// One line per migration applied.
+        var applied: [String] = []
+        /// The warning for a migration the data does not allow yet.
+        var deferred: String?
+    }
+
+    /// Call inside `connection.transaction`.
+    func migrateInTransaction() throws(DatabaseError) -> Report {
+        var applied: [Int] = [], notes: [String] = []
         if try !allRecorded() {
             for migration in migrations {
                 try stop.check()
-                let result = try connection.transaction { () throws(DatabaseError) in try run(migration) }
-                guard let result else { continue }
+                guard let result = try run(migration) else { continue }
                 if case .deferred(let reason) = result {
-                    logger.warning("Usage schema v\(migration.version) (\(migration.name)) not applied: \(reason); daily rows cannot be upserted until they are merged")
-                    return SchemaState(version: try recordedVersion(), applied: applied, deferred: reason)
+                    let state = SchemaState(version: try recordedVersion(), applied: applied, deferred: reason)
+                    return Report(state: state, applied: notes, deferred: "Usage schema v\(migration.version) (\(migration.name)) not applied: \(reason); daily rows cannot be upserted until they are merged")
                 }
                 if case .applied(let note) = result {
-                    logger.info("Usage schema migration \(migration.version) (\(migration.name)) applied: \(note)")
+                    notes.append("Usage schema migration \(migration.version) (\(migration.name)) applied: \(note)")
                 }
                 applied.append(migration.version)
             }
         }
-        return SchemaState(version: try recordedVersion(), applied: applied, deferred: nil)
+        return Report(state: SchemaState(version: try recordedVersion(), applied: applied, deferred: nil), applied: notes)
     }
 
-    /// Inside the transaction: nil when another run recorded the migration already.
+    /// Nil when another run recorded the migration already.
     private func run(_ migration: Migration) throws(DatabaseError) -> Migration.Result? {
         try connection.execute(Self.createRecordTable)
         let checksum = migration.checksum(connection.dialect)

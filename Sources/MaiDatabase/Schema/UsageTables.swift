@@ -15,6 +15,50 @@ enum UsageTables {
                      "raw_cost", "markup_cost", "created_at", "updated_at"],
     ]
 
+    /// What each required column must take (see `ColumnUse`).
+    static let columnUses: [String: ColumnUse] = [
+        "id": .text, "name": .text, "openrouter_api_key": .text, "markup_rate": .number, "is_active": .number,
+        "created_at": .text, "updated_at": .text, "client_org_id": .text, "user_id": .text, "usage_date": .date,
+        "openrouter_user_id": .text, "total_tokens": .number, "total_requests": .number, "raw_cost": .number,
+        "markup_cost": .number, "model_name": .text, "provider": .text,
+    ]
+
+    /// Why an existing table cannot be adopted as it is, or nil when the tracking code can use it: a table,
+    /// not a view; every column it reads and writes, of a type that takes its values; the organization's id
+    /// a TEXT primary key (the upsert's ON CONFLICT needs it), a usage row's id numbering itself; and no other
+    /// NOT NULL column without a default, which every insert would fail.
+    static func misfit(_ table: String, _ shape: TableShape, _ dialect: SQLDialect) -> String? {
+        guard shape.kind == .table else { return "it is a view" }
+        let required = requiredColumns[table] ?? []
+        let missing = required.filter { shape.column($0) == nil }
+        if !missing.isEmpty { return "it lacks column(s) \(missing.joined(separator: ", "))" }
+        if let reason = idMisfit(table, shape, dialect) { return reason }
+        for name in required where name != "id" {
+            guard let column = shape.column(name), let use = columnUses[name], !use.accepts(column.type, dialect) else { continue }
+            return "column \(name) is \(column.type), which cannot hold the tracking code's values"
+        }
+        let blocking = shape.columns.filter { !required.contains($0.name) && $0.notNull && !$0.fillsItself }
+        if let column = blocking.first { return "its column \(column.name) is NOT NULL without a default" }
+        return nil
+    }
+
+    private static func idMisfit(_ table: String, _ shape: TableShape, _ dialect: SQLDialect) -> String? {
+        guard let id = shape.column("id") else { return nil }
+        let keys = shape.columns.filter(\.primaryKey).map(\.name)
+        if table == organizations {
+            let textual = dialect == .sqlite ? sqliteTextAffinity(id.type) : ColumnUse.text.accepts(id.type, dialect)
+            guard keys == ["id"], textual else { return "its id is not a TEXT primary key" }
+            return nil
+        }
+        guard id.fillsItself else { return "its id does not number itself (INTEGER PRIMARY KEY or a serial)" }
+        return nil
+    }
+
+    /// SQLite's rule for a declared type that stores text as text: it names CHAR, CLOB or TEXT.
+    private static func sqliteTextAffinity(_ type: String) -> Bool {
+        !type.contains("int") && (type.contains("char") || type.contains("clob") || type.contains("text"))
+    }
+
     static func create(_ table: String, _ dialect: SQLDialect) -> String {
         let types = ColumnTypes(dialect)
         switch table {
