@@ -105,15 +105,20 @@ struct DotEnvParser {
 
     /// The text between a quote and its closing quote, which may be lines later. Like python-dotenv's regular
     /// expression, `\` before the quote escapes it, and when no bare closing quote follows, the last escaped one
-    /// closes the value (so `'C:\dir\'` is `C:\dir\`).
+    /// closes the value (so `'C:\dir\'` is `C:\dir\`). Inside double quotes `\\` is one escaped backslash, as
+    /// Docker Compose reads it, so `"D:\\backups\\"` ends at its last quote (python-dotenv runs on to a later one).
     private mutating func quoted(_ quote: Unicode.Scalar, name: String, startingOn start: Int) throws(EnvironmentError) -> [Unicode.Scalar] {
         let begin = index + 1
         var cursor = begin
         var lastEscapedQuote: Int?
         while cursor < scalars.count && scalars[cursor] != quote {
-            if scalars[cursor] == "\\" && cursor + 1 < scalars.count && scalars[cursor + 1] == quote {
-                lastEscapedQuote = cursor + 1
-                cursor += 1
+            if scalars[cursor] == "\\" && cursor + 1 < scalars.count {
+                if scalars[cursor + 1] == quote {
+                    lastEscapedQuote = cursor + 1
+                    cursor += 1
+                } else if quote == "\"" && scalars[cursor + 1] == "\\" {
+                    cursor += 1
+                }
             }
             cursor += 1
         }

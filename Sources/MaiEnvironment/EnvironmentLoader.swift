@@ -128,6 +128,8 @@ struct Merge {
     let override: Bool
     private var fromFiles: [String: LoadedVariable] = [:]
     private var order: [String] = []
+    /// Names a secret file set although the process environment has them, empty: the secret wins there.
+    private var secretsOverEmpty = Set<String>()
 
     init(process: [String: String], override: Bool) {
         self.process = process
@@ -136,7 +138,15 @@ struct Merge {
 
     /// The value a reference to `name` sees: the same one the child will get.
     func value(_ name: String) -> String? {
-        override ? fromFiles[name]?.value ?? process[name] : process[name] ?? fromFiles[name]?.value
+        filesWin(name) ? fromFiles[name]?.value ?? process[name] : process[name] ?? fromFiles[name]?.value
+    }
+
+    private func filesWin(_ name: String) -> Bool { override || secretsOverEmpty.contains(name) }
+
+    /// A secret file's value, which takes the place of an empty one from the process environment too.
+    mutating func setFromSecretFile(_ variable: LoadedVariable) {
+        if process[variable.name]?.isEmpty == true { secretsOverEmpty.insert(variable.name) }
+        set(variable)
     }
 
     mutating func set(_ variable: LoadedVariable) {
@@ -157,7 +167,7 @@ struct Merge {
 
     var effectiveVariables: [LoadedVariable] {
         order.compactMap { name in
-            if !override, let value = process[name] { return LoadedVariable(name: name, value: value, source: .environment) }
+            if !filesWin(name), let value = process[name] { return LoadedVariable(name: name, value: value, source: .environment) }
             return fromFiles[name]
         }
     }

@@ -9,9 +9,12 @@ struct SecretFiles {
             let fileVariable = name + "_FILE"
             // An empty X_FILE is the placeholder of a template .env, not a request.
             guard let path = merge.value(fileVariable), !path.isEmpty else { continue }
-            if merge.value(name) != nil { throw .secretConflict(variable: name, fileVariable: fileVariable) }
+            // An empty X is unset, as .env.example says: compose's `X: ${X:-}` beside a secret file is common.
+            if let value = merge.value(name), !value.isEmpty {
+                throw .secretConflict(variable: name, fileVariable: fileVariable)
+            }
             let value = try read(path, for: name)
-            merge.set(LoadedVariable(name: name, value: value, source: .secretFile(path: path)))
+            merge.setFromSecretFile(LoadedVariable(name: name, value: value, source: .secretFile(path: path)))
         }
     }
 
