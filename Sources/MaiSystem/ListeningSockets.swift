@@ -1,0 +1,164 @@
+import Glibc
+
+/// Where a process tree accepts TCP connections, read from /proc: the socket inodes its processes hold
+/// (`socket:[N]` links under /proc/PID/fd) matched against the LISTEN rows of /proc/net/tcp and tcp6. The
+/// readiness probe uses it to follow a server to the port it really listens on, whatever PORT says.
+
+/// The addresses to connect to, one per listening socket of `root` and its descendants, lowest port first.
+/// Costs a few small /proc reads; an empty answer when nothing listens, or when /proc cannot be read.
+public func listeningAddresses(ofProcessTree root: pid_t) -> [SocketAddress] {
+    let rows = ListenRow.parse(procText("/proc/net/tcp")) + ListenRow.parse(procText("/proc/net/tcp6"))
+    // Nothing listens in this network namespace: spare the walk over every process.
+    guard !rows.isEmpty else { return [] }
+    let inodes = socketInodes(of: processTree(root: root))
+    let ipv6Loopback = hasIPv6Loopback()
+    var addresses: [SocketAddress] = []
+    for row in rows where inodes.contains(row.inode) {
+        if let address = row.connectAddress(ipv6Loopback: ipv6Loopback), !addresses.contains(address) {
+            addresses.append(address)
+        }
+    }
+    return addresses.sorted { ($0.port, $0.family == .v6 ? 1 : 0) < ($1.port, $1.family == .v6 ? 1 : 0) }
+}
+
+/// One LISTEN row of /proc/net/tcp or tcp6: the local address (4 or 16 bytes, network order), port, inode.
+struct ListenRow: Equatable {
+    let address: [UInt8]
+    let port: UInt16
+    let inode: UInt64
+
+    /// TCP_LISTEN in the kernel's `st` column.
+    static let listenState = "0A"
+
+    /// The LISTEN rows of the table's text; the header and any line that does not parse are skipped.
+    static func parse(_ text: String) -> [ListenRow] {
+        text.split(separator: "\n").compactMap { ListenRow(line: $0) }
+    }
+
+    init(address: [UInt8], port: UInt16, inode: UInt64) {
+        self.address = address
+        self.port = port
+        self.inode = inode
+    }
+
+    /// `sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...`
+    init?(line: Substring) {
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        guard fields.count >= 10, fields[3] == Self.listenState else { return nil }
+        let local = fields[1].split(separator: ":")
+        guard local.count == 2, let port = UInt16(local[1], radix: 16),
+              let address = Self.addressBytes(local[0]), let inode = UInt64(fields[9]) else { return nil }
+        self.init(address: address, port: port, inode: inode)
+    }
+
+    /// The kernel prints the address as 32-bit words in host byte order (`0100007F` is 127.0.0.1 on x86):
+    /// each word's bytes, as laid out in memory, are the address bytes in network order.
+    static func addressBytes(_ hex: Substring) -> [UInt8]? {
+        guard hex.count == 8 || hex.count == 32 else { return nil }
+        var bytes: [UInt8] = []
+        var rest = hex
+        while !rest.isEmpty {
+            guard let word = UInt32(rest.prefix(8), radix: 16) else { return nil }
+            withUnsafeBytes(of: word) { bytes.append(contentsOf: $0) }
+            rest = rest.dropFirst(8)
+        }
+        return bytes
+    }
+
+    /// Where a client on this host reaches the socket: an any-address through loopback, a specific one as is.
+    /// `::` is reached at ::1 when loopback has IPv6; else only a dual-stack socket is reachable, at 127.0.0.1.
+    func connectAddress(ipv6Loopback: Bool) -> SocketAddress? {
+        if address.count == 4 {
+            return address == [0, 0, 0, 0] ? SocketAddress(host: "127.0.0.1", port: port) : Self.v4(address, port)
+        }
+        if address.allSatisfy({ $0 == 0 }) {
+            return SocketAddress(host: ipv6Loopback ? "::1" : "127.0.0.1", port: port)
+        }
+        // ::ffff:a.b.c.d, an IPv4 address on an IPv6 socket: connect over IPv4.
+        if address.prefix(10).allSatisfy({ $0 == 0 }) && address[10] == 0xFF && address[11] == 0xFF {
+            return Self.v4(Array(address.suffix(4)), port)
+        }
+        var raw = in6_addr()
+        withUnsafeMutableBytes(of: &raw) { $0.copyBytes(from: address) }
+        return numericHost(AF_INET6, &raw, length: Int(INET6_ADDRSTRLEN)).flatMap { SocketAddress(host: $0, port: port) }
+    }
+
+    private static func v4(_ bytes: [UInt8], _ port: UInt16) -> SocketAddress? {
+        var raw = in_addr()
+        withUnsafeMutableBytes(of: &raw) { $0.copyBytes(from: bytes) }
+        return numericHost(AF_INET, &raw, length: Int(INET_ADDRSTRLEN)).flatMap { SocketAddress(host: $0, port: port) }
+    }
+}
+
+/// inet_ntop: the numeric text of a binary address.
+private func numericHost(_ family: Int32, _ address: UnsafeRawPointer, length: Int) -> String? {
+    var text = [CChar](repeating: 0, count: length)
+    guard inet_ntop(family, address, &text, socklen_t(length)) != nil else { return nil }
+    return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// `root` and every process descending from it, root first, from the parent pids in /proc/PID/stat.
+/// A process that exits meanwhile is simply missed: the next scan sees the tree as it is then.
+public func processTree(root: pid_t) -> [pid_t] {
+    var children: [pid_t: [pid_t]] = [:]
+    for pid in directoryEntries("/proc").compactMap({ pid_t($0) }) {
+        if let parent = parentOf(pid) { children[parent, default: []].append(pid) }
+    }
+    guard children[root] != nil || processExists(root) else { return [] }
+    var tree = [root]
+    var index = 0
+    while index < tree.count {
+        tree += children[tree[index]] ?? []
+        index += 1
+    }
+    return tree
+}
+
+private func processExists(_ pid: pid_t) -> Bool {
+    access("/proc/\(pid)/stat", F_OK) == 0
+}
+
+/// The inodes of the sockets the processes hold: the N of each `socket:[N]` link under /proc/PID/fd.
+func socketInodes(of pids: [pid_t]) -> Set<UInt64> {
+    var inodes: Set<UInt64> = []
+    for pid in pids {
+        let directory = "/proc/\(pid)/fd"
+        for name in directoryEntries(directory) where name != "." && name != ".." {
+            guard let target = symbolicLinkTarget("\(directory)/\(name)"), target.hasPrefix("socket:["),
+                  target.hasSuffix("]"), let inode = UInt64(target.dropFirst(8).dropLast()) else { continue }
+            inodes.insert(inode)
+        }
+    }
+    return inodes
+}
+
+/// Whether ::1 is configured (IPv6 can be off in a container, on loopback too).
+func hasIPv6Loopback() -> Bool {
+    procText("/proc/net/if_inet6").split(separator: "\n").contains { $0.hasPrefix("00000000000000000000000000000001 ") }
+}
+
+/// A /proc file's text, or "" when it cannot be read (no /proc, no IPv6, a process gone).
+private func procText(_ path: String) -> String {
+    (try? readSmallFile(path)) ?? ""
+}
+
+/// The names in a directory; none when it cannot be opened (a process that has exited, for one).
+func directoryEntries(_ path: String) -> [String] {
+    guard let directory = opendir(path) else { return [] }
+    defer { closedir(directory) }
+    var names: [String] = []
+    while let entry = readdir(directory) {
+        names.append(withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
+    }
+    return names
+}
+
+/// readlink: where a symbolic link points; nil when it cannot be read.
+func symbolicLinkTarget(_ path: String) -> String? {
+    var buffer = [CChar](repeating: 0, count: 256)
+    let count = buffer.withUnsafeMutableBufferPointer { space in
+        space.baseAddress.map { readlink(path, $0, space.count) } ?? -1
+    }
+    guard count > 0 else { return nil }
+    return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}

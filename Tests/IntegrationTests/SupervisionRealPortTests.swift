@@ -1,0 +1,141 @@
+import Foundation
+import Glibc
+import Testing
+
+/// Readiness follows the port the server really listens on, with the real uvicorn serving a tiny ASGI app:
+/// without `--health-url`, `PORT` is only the first guess (issue 9, point 6).
+@Suite("Readiness follows the real port")
+struct SupervisionRealPortTests {
+    /// `python3 -m uvicorn health_app:app` on 127.0.0.1 and a free port; nothing tells the supervisor that port.
+    struct Uvicorn {
+        let port: Int
+        let directory: URL
+
+        init() throws {
+            port = try freeLocalPort()
+            directory = try makeTemporaryDirectory()
+        }
+
+        func command(_ extra: [String] = [], host: String = "127.0.0.1") -> [String] {
+            ["python3", "-m", "uvicorn", "health_app:app", "--app-dir", childrenDirectory, "--host", host,
+             "--port", String(port)] + extra
+        }
+
+        /// No PORT and no health URL: the supervisor's first guess is 8080, not this server's port.
+        func environment(delay: Double) -> [String: String] {
+            ["MAI_ENTRYPOINT_HEALTH_URL": "", "PORT": "", "HEALTH_APP_DELAY": String(delay)]
+        }
+    }
+
+    /// Runs the supervised uvicorn, notes when /health first answers (polled here, every 10 ms) and when the
+    /// supervisor's ready line appears, and stops it. Returns how long after /health answered the line came.
+    func readinessLag(_ extra: [String], host: String = "127.0.0.1", delay: Double, pidNamespace: Bool = false,
+                      checks: (ProgramProcess, Uvicorn) throws -> Void = { _, _ in }) throws -> Duration {
+        let server = try Uvicorn()
+        let program = try ProgramProcess(["--"] + server.command(extra, host: host), environment: server.environment(delay: delay),
+                                         pidNamespace: pidNamespace, workingDirectory: server.directory.path)
+        defer { try? FileManager.default.removeItem(at: server.directory) }
+        let answered = try waitFor("/health on port \(server.port) to answer", timeout: .seconds(30)) {
+            healthAnswers(port: server.port, ipv6: host == "::") ? ContinuousClock.now : nil
+        }
+        let logged = try waitFor("the ready line in:\n\(program.stderr)", timeout: .seconds(5)) {
+            program.stderr.contains("Web server ready after") ? ContinuousClock.now : nil
+        }
+        try checks(program, server)
+        try program.signal(SIGTERM)
+        try program.wait(timeout: .seconds(20))
+        #expect(program.stderr.components(separatedBy: "Web server ready after").count == 2)
+        let probed = host == "::" ? "[::1]" : "127.0.0.1"
+        #expect(program.stderr.contains("Web server ready after") && program.stderr.contains("url=http://\(probed):\(server.port)/health"))
+        return max(.zero, logged - answered)
+    }
+
+    @Test("uvicorn --port N with no PORT: ready within 0.5 s of /health answering, the switch said once")
+    func plainPort() throws {
+        let lag = try readinessLag([], delay: 1) { program, server in
+            let switches = program.stderr.components(separatedBy: "readiness probe follows the server to port \(server.port)")
+            #expect(switches.count == 2, "\(program.stderr)")
+        }
+        #expect(lag < .milliseconds(500), "lag \(lag)")
+    }
+
+    @Test("uvicorn --reload: the reloader holds the socket, the app runs in its child")
+    func reload() throws {
+        // Watching the empty working folder (the reload itself is not what is tested).
+        let lag = try readinessLag(["--reload", "--reload-dir", "."], delay: 1)
+        #expect(lag < .milliseconds(500), "lag \(lag)")
+    }
+
+    @Test("uvicorn --workers 2")
+    func workers() throws {
+        let lag = try readinessLag(["--workers", "2"], delay: 1)
+        #expect(lag < .milliseconds(500), "lag \(lag)")
+    }
+
+    @Test("as PID 1 of a PID namespace, with the server listening on every address")
+    func processOneAnyAddress() throws {
+        let lag = try readinessLag([], host: "0.0.0.0", delay: 0.5, pidNamespace: true)
+        #expect(lag < .milliseconds(500), "lag \(lag)")
+    }
+
+    @Test("uvicorn --host :: (IPv6 any; a single uvicorn process makes it IPv6-only)")
+    func ipv6Any() throws {
+        let lag = try readinessLag([], host: "::", delay: 0.5)
+        #expect(lag < .milliseconds(500), "lag \(lag)")
+    }
+
+    @Test("an explicit health URL is never overridden by the port the server listens on")
+    func explicitURLKept() throws {
+        let server = try Uvicorn()
+        let elsewhere = try freeLocalPort()
+        var environment = server.environment(delay: 0)
+        environment["MAI_ENTRYPOINT_HEALTH_URL"] = "http://127.0.0.1:\(elsewhere)/health"
+        let program = try ProgramProcess(["--ready-timeout", "2", "--"] + server.command(), environment: environment,
+                                         workingDirectory: server.directory.path)
+        defer { try? FileManager.default.removeItem(at: server.directory) }
+        try waitFor("/health to answer", timeout: .seconds(30)) { healthAnswers(port: server.port) ? true : nil }
+        try program.waitForLog("Web server not ready after 2.0 s")
+        #expect(!program.stderr.contains("follows the server"))
+        try program.signal(SIGTERM)
+        try program.wait(timeout: .seconds(20))
+    }
+}
+
+/// One GET /health on 127.0.0.1:PORT (or ::1): true when it answers 200 with `"status": true`.
+func healthAnswers(port: Int, ipv6: Bool = false, timeout: Duration = .seconds(2)) -> Bool {
+    let fd = socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var wait = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+    let connected: Int32
+    if ipv6 {
+        var address = sockaddr_in6()
+        address.sin6_family = sa_family_t(AF_INET6)
+        address.sin6_port = UInt16(port).bigEndian
+        inet_pton(AF_INET6, "::1", &address.sin6_addr)
+        connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+        }
+    } else {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+    }
+    guard connected == 0 else { return false }
+    let request = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    guard send(fd, request, request.utf8.count, 0) == request.utf8.count else { return false }
+    var answer = [UInt8]()
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = recv(fd, &buffer, buffer.count, 0)
+        if count <= 0 { break }
+        answer += buffer[0..<count]
+    }
+    let text = String(decoding: answer, as: UTF8.self)
+    return text.hasPrefix("HTTP/1.") && text.contains(" 200 ") && text.contains("\"status\": true")
+}
