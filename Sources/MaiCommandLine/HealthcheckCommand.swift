@@ -48,11 +48,19 @@ struct HealthcheckCommand: ParsableCommand, UsageErrorStatus {
         let quiet = Logger(label: "mai-entrypoint") { _ in SwiftLogNoOpLogHandler() }
         let loaded = try environmentFiles.load(options, processEnvironment: currentEnvironment(), logger: quiet)
         let text = url ?? options.string("health-url").flatMap { $0.lowercased() == "off" ? nil : $0 }
-        let target = try healthURLValue(text, port: environmentDictionary(loaded.environment)["PORT"], option: url != nil)
+        let target = whereTheRunProbes(try healthURLValue(text, port: environmentDictionary(loaded.environment)["PORT"], option: url != nil))
         guard let timeout else { return (target, .seconds(5)) }
         guard let limit = parseSeconds(timeout) else { throw UsageError("--timeout \(timeout) is not a number of seconds") }
         return (target, limit)
     }
+}
+
+/// In a container, PID 1 is this program supervising the server: the default URL follows the server to where
+/// PID 1's process tree listens, as the run's readiness probe does (`open-webui serve --port 18080`, no PORT).
+/// Elsewhere PID 1 is some other init, whose tree is the whole machine: PORT's guess stands.
+private func whereTheRunProbes(_ url: HealthURL) -> HealthURL {
+    guard url.followsServer, getpid() != 1, runsSameExecutable(as: 1) else { return url }
+    return url.following(listeningAddresses(ofProcessTree: 1)) ?? url
 }
 
 /// A subcommand whose usage errors (bad options, unparsable arguments) end with this status instead of 2.

@@ -41,6 +41,14 @@ public struct HealthURL: Sendable, Equatable, CustomStringConvertible {
         return url
     }
 
+    /// Where to probe once the server is known to listen at `listening` (its process tree's sockets, lowest
+    /// port first): nil to stay, for a URL the operator gave, when nothing listens yet, or when the server
+    /// listens where this URL points already; else the first place it listens.
+    public func following(_ listening: [SocketAddress]) -> HealthURL? {
+        guard followsServer, let first = listening.first, !listening.contains(address) else { return nil }
+        return moved(to: first)
+    }
+
     /// The same path at another address: where the server was found listening.
     public func moved(to address: SocketAddress) -> HealthURL {
         HealthURL(address: address, path: path, followsServer: followsServer)

@@ -85,12 +85,10 @@ struct Readiness {
     /// After a failed probe of the default URL: when the child's tree listens, and not where the probe went,
     /// moves the URL to the first place it listens. Only while not ready, so it never costs an idle wake-up.
     private mutating func followServer() -> Event? {
-        guard url.followsServer else { return nil }
-        let listening = listeningAddresses(ofProcessTree: child)
-        guard !listening.isEmpty, !listening.contains(url.address) else { return nil }
+        guard url.followsServer, let moved = url.following(listeningAddresses(ofProcessTree: child)) else { return nil }
         let previous = url
-        url = url.moved(to: listening[0])
-        return .switched(from: previous, to: url)
+        url = moved
+        return .switched(from: previous, to: moved)
     }
     /// The child has exited: nothing left to wait for.
     mutating func cancel() {

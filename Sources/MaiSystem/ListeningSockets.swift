@@ -114,6 +114,13 @@ public func processTree(root: pid_t) -> [pid_t] {
     return tree
 }
 
+/// Whether the process runs this very program (same file, compared by device and inode, whatever its path).
+public func runsSameExecutable(as pid: pid_t) -> Bool {
+    var mine = stat(), theirs = stat()
+    guard stat("/proc/self/exe", &mine) == 0, stat("/proc/\(pid)/exe", &theirs) == 0 else { return false }
+    return mine.st_dev == theirs.st_dev && mine.st_ino == theirs.st_ino
+}
+
 private func processExists(_ pid: pid_t) -> Bool {
     access("/proc/\(pid)/stat", F_OK) == 0
 }

@@ -84,6 +84,43 @@ struct SupervisionRealPortTests {
         #expect(lag < .milliseconds(500), "lag \(lag)")
     }
 
+    @Test("healthcheck in the container (PID 1 is mai-entrypoint) probes where the run found the server")
+    func healthcheckFollowsToo() throws {
+        let server = try Uvicorn()
+        let program = try ProgramProcess(["--"] + server.command(host: "0.0.0.0"), environment: server.environment(delay: 0),
+                                         pidNamespace: true, workingDirectory: server.directory.path)
+        defer { try? FileManager.default.removeItem(at: server.directory) }
+        try program.waitForLog("Web server ready after")
+        // As `docker exec CONTAINER mai-entrypoint healthcheck` runs: in the PID namespace, same environment.
+        let check = try runTool("/usr/bin/nsenter", ["--target", String(try program.supervisorPID()), "--pid", "--mount",
+                                                     programPath, "healthcheck", "--timeout", "2"],
+                                environment: ["MAI_ENTRYPOINT_HEALTH_URL": "", "PORT": ""], directory: server.directory.path)
+        #expect(check.status == 0, "\(check.output)")
+        #expect(check.output == "healthy: http://127.0.0.1:\(server.port)/health\n")
+        // Outside the container, PID 1 is another program: the default URL stays PORT's, 8080.
+        let outside = try runTool(programPath, ["healthcheck", "--timeout", "2"], environment: ["MAI_ENTRYPOINT_HEALTH_URL": "", "PORT": "1"],
+                                  directory: server.directory.path)
+        #expect(outside.status == 1 && outside.output.hasPrefix("unhealthy: http://127.0.0.1:1/health"), "\(outside.output)")
+        try program.signal(SIGTERM)
+        try program.wait(timeout: .seconds(20))
+    }
+
+    /// Runs a program to its end with these variables added to the test's own; its status and stdout+stderr.
+    func runTool(_ path: String, _ arguments: [String], environment: [String: String], directory: String) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let output = Foundation.Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
     @Test("an explicit health URL is never overridden by the port the server listens on")
     func explicitURLKept() throws {
         let server = try Uvicorn()
