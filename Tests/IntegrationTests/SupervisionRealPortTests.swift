@@ -31,6 +31,7 @@ struct SupervisionRealPortTests {
     /// supervisor's ready line appears, and stops it. Returns how long after /health answered the line came.
     func readinessLag(_ extra: [String], host: String = "127.0.0.1", delay: Double, pidNamespace: Bool = false,
                       checks: (ProgramProcess, Uvicorn) throws -> Void = { _, _ in }) throws -> Duration {
+        try #require(uvicornInstalled, "uvicorn is missing: python3 -m pip install uvicorn (.ci/run installs it)")
         let server = try Uvicorn()
         let program = try ProgramProcess(["--"] + server.command(extra, host: host), environment: server.environment(delay: delay),
                                          pidNamespace: pidNamespace, workingDirectory: server.directory.path)
@@ -72,9 +73,16 @@ struct SupervisionRealPortTests {
         #expect(lag < .milliseconds(500), "lag \(lag)")
     }
 
-    @Test("as PID 1 of a PID namespace, with the server listening on every address")
+    @Test("as PID 1 of a PID namespace, with the server listening on every address; once ready, no more wake-ups")
     func processOneAnyAddress() throws {
-        let lag = try readinessLag([], host: "0.0.0.0", delay: 0.5, pidNamespace: true)
+        let lag = try readinessLag([], host: "0.0.0.0", delay: 0.5, pidNamespace: true) { program, _ in
+            // No scan and no probe once ready: the supervisor sleeps in poll() with no timeout.
+            let supervisor = try program.supervisorPID()
+            usleep(200_000)
+            let before = try contextSwitches(supervisor)
+            usleep(1_000_000)
+            #expect(try contextSwitches(supervisor) == before)
+        }
         #expect(lag < .milliseconds(500), "lag \(lag)")
     }
 
@@ -137,6 +145,9 @@ struct SupervisionRealPortTests {
         try program.wait(timeout: .seconds(20))
     }
 }
+
+/// The python3 on PATH, the one that runs the server, has uvicorn.
+let uvicornInstalled: Bool = (try? command("/usr/bin/env", ["python3", "-c", "import uvicorn"])) != nil
 
 /// One GET /health on 127.0.0.1:PORT (or ::1): true when it answers 200 with `"status": true`.
 func healthAnswers(port: Int, ipv6: Bool = false, timeout: Duration = .seconds(2)) -> Bool {
