@@ -30,7 +30,7 @@ struct Readiness {
 
     let configuration: ReadinessConfiguration
     let started: MonotonicInstant
-    /// The child: its process tree is where the server listens.
+    /// The child: where its process tree listens is where the server is.
     let child: pid_t
     /// What is probed now: the configured URL, or where the server was found listening.
     private(set) var url: HealthURL

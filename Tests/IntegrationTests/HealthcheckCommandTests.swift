@@ -73,6 +73,23 @@ struct HealthcheckCommandTests {
         #expect(url.process.terminationStatus == 0)
     }
 
+    @Test("the run refuses the same URLs as a usage error (status 2, one line) and starts nothing", arguments: [
+        (["--health-url", "http://127.0.0.1:8080/health\r\nX-Injected: 1"], [:], "control character"),
+        ([], ["MAI_ENTRYPOINT_HEALTH_URL": "http://127.0.0.1:8080/he alth"], "space"),
+        ([], ["MAI_ENTRYPOINT_HEALTH_URL": "https://127.0.0.1:8080/health"], "only http:// is supported"),
+    ] as [([String], [String: String], String)])
+    func runRefusesTheSameURLs(options: [String], environment: [String: String], expected: String) throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try runProgram(options + ["--", "true"], environment: environment, workingDirectory: directory.path)
+        #expect(run.process.terminationStatus == 2, "\(run.stderr)")
+        #expect(run.stderr.contains(expected) && !run.stderr.contains("child started"), "\(run.stderr)")
+        // One error line, whatever the URL held (the start-up lines before it are the run's).
+        let errors = run.stderr.split(separator: "\n").filter { $0.contains("error:") }
+        #expect(errors.count == 1 && errors[0].contains(expected) && !run.stderr.contains("\r"), "\(run.stderr)")
+        #expect(!run.stderr.split(separator: "\n").contains { $0.hasPrefix("X-Injected") }, "\(run.stderr)")
+    }
+
     @Test("every failure is status 1 with one line, never 2", arguments: [
         (["--url", "https://127.0.0.1:8080/health"], [:], "only http:// is supported"),
         (["--url", "http://127.0.0.1:8080/health\r\nX-Injected: 1"], [:], "control character"),

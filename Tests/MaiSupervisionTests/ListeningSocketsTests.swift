@@ -105,4 +105,9 @@ import Testing
         #expect(listeningAddresses(ofProcessTree: getpid()).contains { $0.port == port })
         #expect(listeningAddresses(ofProcessTree: 999_999_999).isEmpty)
     }
+
+    @Test func parentFromStat() {
+        #expect(parentProcess(of: getpid()) == getppid())
+        #expect(parentProcess(of: 999_999_999) == nil)
+    }
 }
