@@ -110,4 +110,25 @@ import Testing
         #expect(parentProcess(of: getpid()) == getppid())
         #expect(parentProcess(of: 999_999_999) == nil)
     }
+
+    @Test("the kernel's socket diagnostics list the same LISTEN sockets as /proc/net/tcp and tcp6")
+    func diagnosticsAgreeWithProc() throws {
+        // One listener of each family of our own, so that neither list is empty.
+        let v4 = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0), v6 = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(v4); close(v6) }
+        var any4 = sockaddr_in()
+        any4.sin_family = sa_family_t(AF_INET)
+        any4.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &any4) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(v4, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var any6 = sockaddr_in6()
+        any6.sin6_family = sa_family_t(AF_INET6)
+        _ = withUnsafePointer(to: &any6) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(v6, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+        #expect(listen(v4, 1) == 0 && listen(v6, 1) == 0)
+
+        let fromKernel = try #require(SocketDiagnostics.listeningRows(family: AF_INET)) + (try #require(SocketDiagnostics.listeningRows(family: AF_INET6)))
+        let fromProc = ListenRow.parse(try readSmallFile("/proc/net/tcp")) + ListenRow.parse(try readSmallFile("/proc/net/tcp6"))
+        func key(_ row: ListenRow) -> String { "\(row.address) \(row.port) \(row.inode)" }
+        #expect(fromKernel.count >= 2)
+        #expect(Set(fromKernel.map(key)) == Set(fromProc.map(key)))
+    }
 }
