@@ -14,7 +14,7 @@ public func listeningAddresses(ofProcessTree root: pid_t) -> [SocketAddress] {
 
 /// The listening sockets among these inodes, as addresses to connect to.
 func listeningAddresses(matching inodes: Set<UInt64>) -> [SocketAddress] {
-    // No socket at all: spare the kernel its walk of the TCP tables.
+    // No socket at all: nothing to ask the kernel.
     guard !inodes.isEmpty else { return [] }
     let rows = listeningRows()
     let ipv6Loopback = hasIPv6Loopback()
