@@ -35,7 +35,10 @@ struct SupervisionRealPortTests {
         let server = try Uvicorn()
         let program = try ProgramProcess(["--"] + server.command(extra, host: host), environment: server.environment(delay: delay),
                                          pidNamespace: pidNamespace, workingDirectory: server.directory.path)
-        defer { try? FileManager.default.removeItem(at: server.directory) }
+        defer {
+            program.killTree()
+            try? FileManager.default.removeItem(at: server.directory)
+        }
         let answered = try waitFor("/health on port \(server.port) to answer", timeout: .seconds(30)) {
             healthAnswers(port: server.port, ipv6: host == "::") ? ContinuousClock.now : nil
         }
@@ -97,7 +100,10 @@ struct SupervisionRealPortTests {
         let server = try Uvicorn()
         let program = try ProgramProcess(["--"] + server.command(host: "0.0.0.0"), environment: server.environment(delay: 0),
                                          pidNamespace: true, workingDirectory: server.directory.path)
-        defer { try? FileManager.default.removeItem(at: server.directory) }
+        defer {
+            program.killTree()
+            try? FileManager.default.removeItem(at: server.directory)
+        }
         try program.waitForLog("Web server ready after")
         // As `docker exec CONTAINER mai-entrypoint healthcheck` runs: in the PID namespace, same environment.
         let check = try runTool("/usr/bin/nsenter", ["--target", String(try program.supervisorPID()), "--pid", "--mount",
@@ -137,12 +143,42 @@ struct SupervisionRealPortTests {
         environment["MAI_ENTRYPOINT_HEALTH_URL"] = "http://127.0.0.1:\(elsewhere)/health"
         let program = try ProgramProcess(["--ready-timeout", "2", "--"] + server.command(), environment: environment,
                                          workingDirectory: server.directory.path)
-        defer { try? FileManager.default.removeItem(at: server.directory) }
+        defer {
+            program.killTree()
+            try? FileManager.default.removeItem(at: server.directory)
+        }
         try waitFor("/health to answer", timeout: .seconds(30)) { healthAnswers(port: server.port) ? true : nil }
         try program.waitForLog("Web server not ready after 2.0 s")
         #expect(!program.stderr.contains("follows the server"))
         try program.signal(SIGTERM)
         try program.wait(timeout: .seconds(20))
+    }
+}
+
+extension ProgramProcess {
+    /// When a test fails half-way, the supervisor is still running: KILL it and every process under it (the
+    /// ProgramProcess's own clean-up kills the supervisor alone, and uvicorn would outlive it as an orphan).
+    /// Nothing is done once the program has exited: its pids may already belong to someone else.
+    func killTree() {
+        guard process.isRunning else { return }
+        var tree = [process.processIdentifier]
+        var index = 0
+        while index < tree.count {
+            tree += childrenOfAnyThread(tree[index])
+            index += 1
+        }
+        for pid in tree { kill(pid, SIGSTOP) }
+        for pid in tree { kill(pid, SIGKILL) }
+        process.waitUntilExit()
+    }
+}
+
+/// The children of every thread of a process, from /proc/PID/task/TID/children.
+private func childrenOfAnyThread(_ pid: pid_t) -> [pid_t] {
+    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+    return tasks.flatMap { task in
+        ((try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? "")
+            .split(separator: " ").compactMap { pid_t($0) }
     }
 }
 
