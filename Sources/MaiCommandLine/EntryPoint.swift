@@ -39,7 +39,9 @@ public enum EntryPoint {
                 writeLine(type.fullMessage(for: error), to: STDOUT_FILENO)
                 exit(0)
             }
-            if type.exitCode(for: error) == .validationFailure { fail(type.message(for: error), status: 2) }
+            if type.exitCode(for: error) == .validationFailure {
+                fail(type.message(for: error), status: (type as? any UsageErrorStatus.Type)?.usageErrorStatus ?? 2)
+            }
             fail("\(error)", status: 1)
         }
     }

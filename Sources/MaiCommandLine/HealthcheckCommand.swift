@@ -1,28 +1,35 @@
 import ArgumentParser
 import Glibc
+import Logging
 import MaiHealth
 import MaiSystem
 
-/// `mai-entrypoint healthcheck`: for the image's HEALTHCHECK, which then needs neither curl nor jq.
-struct HealthcheckCommand: ParsableCommand {
+/// `mai-entrypoint healthcheck`: for the image's HEALTHCHECK, which then needs neither curl nor jq. It reads
+/// the same env files and variables as the run, so that it probes what the run probes. Its status is 0 or 1,
+/// never 2: Docker reserves 2, so even a usage error is 1.
+struct HealthcheckCommand: ParsableCommand, UsageErrorStatus {
     static let configuration = CommandConfiguration(
         commandName: "healthcheck",
-        abstract: "Exit 0 when the web server answers its health URL with 200 and {\"status\": true}, else 1.")
+        abstract: "Exit 0 when the web server answers its health URL with 200 and {\"status\": true}, else 1.",
+        discussion: "EXIT STATUS: 0 healthy; 1 for anything else, a bad option or env file included (never 2, which Docker reserves).")
 
-    @Option(name: .long, help: help("URL to GET (default http://127.0.0.1:${PORT:-8080}/health).", "health-url"))
+    static let usageErrorStatus: Int32 = 1
+
+    @Option(name: .long, help: help("URL to GET (default http://127.0.0.1:${PORT:-8080}/health, PORT read as the run reads it).", "health-url"))
     var url: String?
 
     @Option(name: .long, help: "Seconds to wait for the answer (default 5).")
     var timeout: String?
 
+    @OptionGroup var environmentFiles: EnvironmentFileOptions
+
     func run() throws {
-        let options = OptionEnvironment(processEnvironment())
-        let text = url ?? options.string("health-url").flatMap { $0.lowercased() == "off" ? nil : $0 }
-        let target = try healthURLValue(text, port: processEnvironment()["PORT"], option: url != nil)
-        var limit = Duration.seconds(5)
-        if let timeout {
-            guard let value = parseSeconds(timeout) else { throw UsageError("--timeout \(timeout) is not a number of seconds") }
-            limit = value
+        let target: HealthURL
+        let limit: Duration
+        do {
+            (target, limit) = try settings()
+        } catch {
+            EntryPoint.fail(error.description, status: 1)
         }
         switch checkHealth(target, timeout: limit) {
         case .healthy:
@@ -32,4 +39,31 @@ struct HealthcheckCommand: ParsableCommand {
             throw ExitCode(1)
         }
     }
+
+    /// The URL the run would probe and the time allowed. As in the run, MAI_ENTRYPOINT_* options come from
+    /// the process environment and PORT from the environment merged with the env files.
+    private func settings() throws(UsageError) -> (HealthURL, Duration) {
+        let options = OptionEnvironment(processEnvironment())
+        // The files are read quietly: the one line this command prints is its verdict.
+        let quiet = Logger(label: "mai-entrypoint") { _ in SwiftLogNoOpLogHandler() }
+        let loaded = try environmentFiles.load(options, processEnvironment: currentEnvironment(), logger: quiet)
+        let text = url ?? options.string("health-url").flatMap { $0.lowercased() == "off" ? nil : $0 }
+        let target = whereTheRunProbes(try healthURLValue(text, port: environmentDictionary(loaded.environment)["PORT"], option: url != nil))
+        guard let timeout else { return (target, .seconds(5)) }
+        guard let limit = parseSeconds(timeout) else { throw UsageError("--timeout \(timeout) is not a number of seconds") }
+        return (target, limit)
+    }
+}
+
+/// In a container, PID 1 is this program supervising the server: the default URL follows the server to where
+/// PID 1's process tree listens, as the run's readiness probe does (`open-webui serve --port 18080`, no PORT).
+/// Elsewhere PID 1 is some other init, whose tree is the whole machine: PORT's guess stands.
+private func whereTheRunProbes(_ url: HealthURL) -> HealthURL {
+    guard url.followsServer, getpid() != 1, runsSameExecutable(as: 1) else { return url }
+    return url.following(listeningAddresses(ofProcessTree: 1)) ?? url
+}
+
+/// A subcommand whose usage errors (bad options, unparsable arguments) end with this status instead of 2.
+protocol UsageErrorStatus {
+    static var usageErrorStatus: Int32 { get }
 }

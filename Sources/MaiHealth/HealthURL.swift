@@ -6,11 +6,21 @@ public struct HealthURL: Sendable, Equatable, CustomStringConvertible {
     public let address: SocketAddress
     public let path: String
     public let hostHeader: String
+    /// Open WebUI's default endpoint, where PORT is only a first guess: the readiness probe may follow the
+    /// server to the port it really listens on. A URL the operator gave is never moved.
+    public private(set) var followsServer = false
 
     public static let defaultPort: UInt16 = 8080
 
     /// `http://127.0.0.1:8080/health`, `http://[::1]:3000/health`, `http://localhost/health`.
     public init(_ text: String) throws(HealthURLError) {
+        // The path and host go into the request as they are: a CR or LF would let the URL add headers.
+        if text.unicodeScalars.contains(where: Self.isRefused) {
+            throw HealthURLError(text, "contains a space or control character; write it percent-encoded (%20)")
+        }
+        if text.lowercased().hasPrefix("https://") {
+            throw HealthURLError(text, "only http:// is supported (the probe speaks plain HTTP to a server in the same container)")
+        }
         guard text.hasPrefix("http://") else { throw HealthURLError(text, "only http:// URLs are probed") }
         let rest = text.dropFirst("http://".count)
         let authority = rest.prefix { $0 != "/" }
@@ -26,7 +36,34 @@ public struct HealthURL: Sendable, Equatable, CustomStringConvertible {
 
     /// Open WebUI's own endpoint on the port the container serves: `http://127.0.0.1:${PORT:-8080}/health`.
     public static func openWebUI(port: String?) throws(HealthURLError) -> HealthURL {
-        try HealthURL("http://127.0.0.1:\(port.flatMap { $0.isEmpty ? nil : $0 } ?? String(defaultPort))/health")
+        var url = try HealthURL("http://127.0.0.1:\(port.flatMap { $0.isEmpty ? nil : $0 } ?? String(defaultPort))/health")
+        url.followsServer = true
+        return url
+    }
+
+    /// Where to probe once the server is known to listen at `listening` (its process tree's sockets, lowest
+    /// port first): nil to stay, for a URL the operator gave, when nothing listens yet, or when the server
+    /// listens where this URL points already; else the first place it listens.
+    public func following(_ listening: [SocketAddress]) -> HealthURL? {
+        guard followsServer, let first = listening.first, !listening.contains(address) else { return nil }
+        return moved(to: first)
+    }
+
+    /// The same path at another address: where the server was found listening.
+    public func moved(to address: SocketAddress) -> HealthURL {
+        HealthURL(address: address, path: path, followsServer: followsServer)
+    }
+
+    private init(address: SocketAddress, path: String, followsServer: Bool) {
+        self.address = address
+        self.path = path
+        self.hostHeader = address.family == .v6 ? "[\(address.host)]:\(address.port)" : "\(address.host):\(address.port)"
+        self.followsServer = followsServer
+    }
+
+    /// A space, C0 and C1 controls, DEL: none may reach the request line or the Host header.
+    private static func isRefused(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value <= 0x20 || (0x7F...0x9F).contains(scalar.value)
     }
 
     private static func split(_ authority: Substring, _ text: String) throws(HealthURLError) -> (String, UInt16) {
@@ -50,5 +87,22 @@ public struct HealthURL: Sendable, Equatable, CustomStringConvertible {
 
 public struct HealthURLError: Error, CustomStringConvertible, Sendable {
     public let description: String
-    init(_ url: String, _ reason: String) { description = "\(url): \(reason)" }
+    /// One line whatever the URL holds: its control characters are shown escaped, never written.
+    init(_ url: String, _ reason: String) { description = "\(Self.escaped(url)): \(reason)" }
+
+    static func escaped(_ text: String) -> String {
+        var shown = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\r": shown += "\\r"
+            case "\n": shown += "\\n"
+            case "\t": shown += "\\t"
+            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value):
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                shown += "\\u{\(hex)}"
+            default: shown.unicodeScalars.append(scalar)
+            }
+        }
+        return shown
+    }
 }

@@ -1,3 +1,4 @@
+import Glibc
 import MaiHealth
 import MaiSystem
 
@@ -12,9 +13,15 @@ public struct ReadinessConfiguration: Sendable {
 }
 
 /// Probes the web server until it answers healthy, with a growing pause between probes, then never again:
-/// a ready server costs the supervisor no wake-up.
+/// a ready server costs the supervisor no wake-up. With Open WebUI's default URL, PORT is only a first guess:
+/// after each failed probe it looks where the child's process tree listens and follows the server there.
 struct Readiness {
-    enum Event { case ready(Duration), gaveUp }
+    enum Event {
+        case ready(Duration)
+        case gaveUp
+        /// The server listens elsewhere than the URL probed so far: probing moved there.
+        case switched(from: HealthURL, to: HealthURL)
+    }
 
     static let firstPause: Duration = .milliseconds(50)
     // Short enough that a held stop is released within a quarter second of the server being ready.
@@ -23,15 +30,21 @@ struct Readiness {
 
     let configuration: ReadinessConfiguration
     let started: MonotonicInstant
+    /// The child: where its process tree listens is where the server is.
+    let child: pid_t
+    /// What is probed now: the configured URL, or where the server was found listening.
+    private(set) var url: HealthURL
     private(set) var probe: HealthProbe?
     private var nextProbe: MonotonicInstant
     private var pause = Readiness.firstPause
     private(set) var finished = false
     private(set) var isReady = false
 
-    init(_ configuration: ReadinessConfiguration, started: MonotonicInstant) {
+    init(_ configuration: ReadinessConfiguration, started: MonotonicInstant, child: pid_t) {
         self.configuration = configuration
         self.started = started
+        self.child = child
+        self.url = configuration.url
         self.nextProbe = started
     }
 
@@ -51,19 +64,32 @@ struct Readiness {
             if let result = probe.result {
                 self.probe = nil
                 if result == .healthy { return settle(ready: true, now: now) }
+                if let moved = followServer() {
+                    // Probe the new place at once: the server may already answer there.
+                    nextProbe = now
+                    return moved
+                }
                 nextProbe = now.advanced(by: pause)
                 pause = min(pause * 3 / 2, Readiness.longestPause)
             }
         }
         if now >= started.advanced(by: configuration.readyTimeout) { return settle(ready: false, now: now) }
         if probe == nil && now >= nextProbe {
-            let started = HealthProbe(configuration.url, timeout: Readiness.probeTimeout)
+            let started = HealthProbe(url, timeout: Readiness.probeTimeout)
             probe = started
             if started.result != nil { return step(readyDescriptors: [], now: now) }
         }
         return nil
     }
 
+    /// After a failed probe of the default URL: when the child's tree listens, and not where the probe went,
+    /// moves the URL to the first place it listens. Only while not ready, so it never costs an idle wake-up.
+    private mutating func followServer() -> Event? {
+        guard url.followsServer, let moved = url.following(listeningAddresses(ofProcessTree: child)) else { return nil }
+        let previous = url
+        url = moved
+        return .switched(from: previous, to: moved)
+    }
     /// The child has exited: nothing left to wait for.
     mutating func cancel() {
         finished = true

@@ -82,7 +82,7 @@ public struct Supervisor: ~Copyable {
         child = try spawnProcess(command, options: options)
         childStarted = MonotonicInstant.now()
         logger.info("child started", metadata: ["pid": .stringConvertible(child), "command": "\(command.joined(separator: " "))"])
-        if let configuration = configuration.readiness { readiness = Readiness(configuration, started: childStarted) }
+        if let configuration = configuration.readiness { readiness = Readiness(configuration, started: childStarted, child: child) }
     }
 
     // MARK: Waiting
@@ -151,14 +151,19 @@ public struct Supervisor: ~Copyable {
     // MARK: Readiness
 
     private mutating func handleReadiness(_ ready: Set<Int32>) {
+        let url = readiness?.url.description ?? ""
         switch readiness?.step(readyDescriptors: ready) {
         case .ready(let elapsed)?:
-            logger.info("Web server ready after \(elapsed.secondsText) s", metadata: ["url": "\(readiness?.configuration.url.description ?? "")"])
+            logger.info("Web server ready after \(elapsed.secondsText) s", metadata: ["url": "\(url)"])
             perform(sequence.serverSettled(now: .now()))
         case .gaveUp?:
             let timeout = readiness?.configuration.readyTimeout.secondsText ?? ""
-            logger.warning("Web server not ready after \(timeout) s; no longer probing", metadata: ["url": "\(readiness?.configuration.url.description ?? "")"])
+            logger.warning("Web server not ready after \(timeout) s; no longer probing", metadata: ["url": "\(url)"])
             perform(sequence.serverSettled(now: .now()))
+        case .switched(let previous, let next)?:
+            logger.info("readiness probe follows the server to port \(next.address.port)", metadata: [
+                "url": "\(next)", "previous_url": "\(previous)",
+            ])
         case nil:
             return
         }
