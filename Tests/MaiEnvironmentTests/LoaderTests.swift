@@ -1,4 +1,5 @@
 import MaiEnvironment
+import MaiSystem
 import Testing
 
 @Suite struct LoaderTests {
@@ -7,7 +8,8 @@ import Testing
         (["ENV": "development"], ".env.dev"), (["ENV": "DEV"], ".env.dev"), (["ENV": "devel"], ".env"),
     ])
     func defaultFile(_ environment: [String: String], _ file: String) {
-        #expect(EnvironmentLoader.defaultFile(environment: environment) == file)
+        let block = EnvironmentBlock(strings: environment.map { "\($0.key)=\($0.value)" })
+        #expect(EnvironmentLoader.defaultFile(environment: block) == file)
     }
 
     @Test func missingDefaultFileIsNotAnError() throws {
@@ -15,7 +17,7 @@ import Testing
         let loader = EnvironmentLoader(request: EnvironmentRequest(), processEnvironment: ["A=1"], directory: folder.path)
         let loaded = try loader.load()
         #expect(loaded.files == [.missingDefault(path: "\(folder.path)/.env")])
-        #expect(loaded.environment == ["A=1"])
+        #expect(loaded.environment == EnvironmentBlock(strings: ["A=1"]))
         #expect(loaded.variables.isEmpty)
     }
 
@@ -80,7 +82,7 @@ import Testing
 
     @Test func mergedListKeepsEnvironmentOrder() throws {
         let loaded = try load("B=new\nD=added\nE=also\n", environment: ["A=1", "B=old", "C=3", "B=duplicate", "NOEQUALS"], override: true)
-        #expect(loaded.environment == ["A=1", "B=new", "C=3", "NOEQUALS", "D=added", "E=also"])
+        #expect(loaded.environment == EnvironmentBlock(strings: ["A=1", "B=new", "C=3", "NOEQUALS", "D=added", "E=also"]))
         #expect(loaded.values == ["A": "1", "B": "new", "C": "3", "D": "added", "E": "also"])
     }
 

@@ -34,14 +34,18 @@ final class ProgramProcess {
     /// Asked for JSON log lines: every such line it writes is checked to be valid JSON when it has exited.
     let writesJSON: Bool
 
+    /// `executable` runs instead of the program (a launcher that execs it), given `arguments` as they are.
     init(_ arguments: [String], environment: [String: String] = [:], pidNamespace: Bool = false,
-         workingDirectory: String? = nil, standardInput: FileHandle? = nil) throws {
+         workingDirectory: String? = nil, standardInput: FileHandle? = nil, executable: String? = nil) throws {
         directory = try makeTemporaryDirectory()
         stdoutPath = directory.appendingPathComponent("stdout").path
         stderrPath = directory.appendingPathComponent("stderr").path
         _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
-        if pidNamespace {
+        if let executable {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        } else if pidNamespace {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
             process.arguments = ["--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL", programPath] + arguments
         } else {
