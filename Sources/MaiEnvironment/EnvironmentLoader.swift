@@ -121,13 +121,16 @@ public struct EnvironmentLoader {
 /// The variables the files set so far, over the process environment. A name the process environment holds
 /// twice reads as its first entry, as `getenv` finds it.
 struct Merge {
-    let process: EnvironmentBlock
+    let processBlock: EnvironmentBlock
+    /// The process environment by name, first entry winning: a view of the block for the many lookups.
+    let process: [String: String]
     let override: Bool
     private var fromFiles: [String: LoadedVariable] = [:]
     private var order: [String] = []
 
     init(process: EnvironmentBlock, override: Bool) {
-        self.process = process
+        self.processBlock = process
+        self.process = process.values
         self.override = override
     }
 
@@ -163,10 +166,6 @@ struct Merge {
     /// are not UTF-8 included), with each value a file or secret file set put in place of its first entry (later
     /// entries of that name dropped) or, for a new name, after them in the order the files name them.
     var block: EnvironmentBlock {
-        var block = process
-        for variable in effectiveVariables where variable.source != .environment {
-            block.set(variable.name, to: variable.value)
-        }
-        return block
+        processBlock.setting(effectiveVariables.filter { $0.source != .environment }.map { ($0.name, $0.value) })
     }
 }

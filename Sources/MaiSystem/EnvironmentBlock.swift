@@ -54,17 +54,32 @@ public struct EnvironmentBlock: Sendable, Equatable {
     /// Sets `name` in place of its first entry, dropping any later entry of that name (so that no reader, first-
     /// or last-match, sees the old value); a new name goes at the end.
     public mutating func set(_ name: String, to value: String) {
-        let key = Array(name.utf8)
-        let entry = key + [UInt8(ascii: "=")] + Array(value.utf8)
-        guard let first = entries.firstIndex(where: { Self.name(of: $0).elementsEqual(key) }) else {
-            entries.append(entry)
-            return
+        self = setting([(name, value)])
+    }
+
+    /// The block with each variable set as `set` does it, in one pass (env files may set tens of thousands);
+    /// new names go at the end in the order given.
+    public func setting(_ variables: [(name: String, value: String)]) -> EnvironmentBlock {
+        var values: [[UInt8]: [UInt8]] = [:]
+        var newNames: [[UInt8]] = []
+        for (name, value) in variables {
+            let key = Array(name.utf8)
+            if values.updateValue(Array(value.utf8), forKey: key) == nil { newNames.append(key) }
         }
-        entries[first] = entry
-        var index = first + 1
-        while index < entries.count {
-            if Self.name(of: entries[index]).elementsEqual(key) { entries.remove(at: index) } else { index += 1 }
+        var written = Set<[UInt8]>()
+        var result: [[UInt8]] = []
+        for entry in entries {
+            let name = Array(Self.name(of: entry))
+            guard let value = values[name] else {
+                result.append(entry)
+                continue
+            }
+            if written.insert(name).inserted { result.append(name + [UInt8(ascii: "=")] + value) }
         }
+        for name in newNames where !written.contains(name) {
+            if let value = values[name] { result.append(name + [UInt8(ascii: "=")] + value) }
+        }
+        return EnvironmentBlock(result)
     }
 
     /// The bytes before the first `=` (all of them for an entry without one).
