@@ -1,34 +1,73 @@
 import ArgumentParser
 import Glibc
+import MaiSystem
+
+/// What every command gets from `main`: the arguments and the environment as raw bytes, and the inbox in which
+/// every signal has waited since the program's first instruction.
+public struct StartContext {
+    public let arguments: [[UInt8]]
+    public let environment: EnvironmentBlock
+    public let inbox: SignalInbox
+
+    public init(arguments: [[UInt8]], environment: EnvironmentBlock, inbox: SignalInbox) {
+        self.arguments = arguments
+        self.environment = environment
+        self.inbox = inbox
+    }
+}
+
+/// A subcommand that runs with what `main` set up.
+protocol StartedCommand: ParsableCommand {
+    func execute(_ context: StartContext) throws
+}
 
 /// Parses the command line and runs what it names. The first argument selects a subcommand; anything else
 /// (and everything after `--`) is the supervised command, so `ENTRYPOINT ["mai-entrypoint", "--"]` is never
 /// mistaken for a subcommand.
 public enum EntryPoint {
-    static let subcommands: [String: any ParsableCommand.Type] = [
-        "env": EnvCommand.self, "init-db": InitDBCommand.self, "status": StatusCommand.self,
-        "healthcheck": HealthcheckCommand.self,
+    /// The subcommands that end at once on TERM or INT: they start nothing, and may wait on a socket or a database.
+    static let shortSubcommands: [String: any ParsableCommand.Type] = [
+        "env": EnvCommand.self, "status": StatusCommand.self, "healthcheck": HealthcheckCommand.self,
     ]
 
-    public static func main(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
-        if let first = arguments.first, let type = subcommands[first] {
-            runSubcommand(type, Array(arguments.dropFirst()))
+    public static func main(_ context: StartContext) -> Never {
+        // Options are parsed as text; only the program's own reading of them is affected by bytes that are not
+        // UTF-8, never the command, which is taken from the raw arguments.
+        let arguments = context.arguments.map(displayText)
+        if let first = arguments.first {
+            if first == "init-db" { run(InitDBCommand.self, Array(arguments.dropFirst())) { try $0.execute(context) } }
+            if let type = shortSubcommands[first] { runShort(type, Array(arguments.dropFirst()), context) }
         }
-        let (options, command) = splitCommand(arguments)
-        run(RunCommand.self, options) { $0.command = command }
+        let rewritten = arguments.map { $0 == "--tag-child-output" ? "--tag-child-output=webui" : $0 }
+        run(RunCommand.self, rewritten) { command throws in
+            switch command.unknownOption() {
+            case nil: break
+            // The capture stops before the parser's own --help and --version: they are answered here.
+            case "--help", "-h": throw CleanExit.helpRequest(RunCommand.self)
+            case "--version": throw CleanExit.message(programVersion)
+            case let option?: throw UsageError("unknown option \(option)")
+            }
+            let commandStart = context.arguments.count - command.commandLength
+            throw ExitCode(try runPipeline(command, command: Array(context.arguments[commandStart...]), context: context))
+        }
     }
 
-    private static func runSubcommand<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [String]) -> Never {
-        run(type, arguments) { _ in }
-    }
-
-    private static func run<Command: ParsableCommand>(
-        _ type: Command.Type, _ arguments: [String], prepare: (inout Command) -> Void
-    ) -> Never {
+    private static func runShort<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [String], _ context: StartContext) -> Never {
         do {
-            var command = try type.parse(arguments)
-            prepare(&command)
-            try command.run()
+            try context.inbox.exitOnStopRequests()
+        } catch {
+            fail("cannot set up signal handling: \(error)", status: 1)
+        }
+        run(type, arguments) { command in
+            var command = command
+            if let started = command as? any StartedCommand { try started.execute(context) } else { try command.run() }
+        }
+    }
+
+    private static func run<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [String], body: (Command) throws -> Void) -> Never {
+        do {
+            let command = try type.parse(arguments)
+            try body(command)
             exit(0)
         } catch let error as UsageError {
             fail(error.description, status: 2)
@@ -46,26 +85,7 @@ public enum EntryPoint {
         }
     }
 
-    /// Splits `[OPTIONS] [--] COMMAND [ARGS...]`: the command starts after `--` or at the first word that is
-    /// neither an option nor an option's value. `--tag-child-output` alone means the default tag.
-    static func splitCommand(_ arguments: [String]) -> (options: [String], command: [String]) {
-        var options: [String] = []
-        var index = 0
-        while index < arguments.count {
-            let argument = arguments[index]
-            if argument == "--" { return (options, Array(arguments[(index + 1)...])) }
-            guard argument.hasPrefix("-") && argument != "-" else { break }
-            options.append(argument == "--tag-child-output" ? "--tag-child-output=webui" : argument)
-            if RunCommand.optionsTakingValues.contains(argument), index + 1 < arguments.count {
-                options.append(arguments[index + 1])
-                index += 1
-            }
-            index += 1
-        }
-        return (options, Array(arguments[index...]))
-    }
-
-    static func fail(_ message: String, status: Int32) -> Never {
+    public static func fail(_ message: String, status: Int32) -> Never {
         writeLine("mai-entrypoint: error: \(message)", to: STDERR_FILENO)
         exit(status)
     }
@@ -75,4 +95,3 @@ public enum EntryPoint {
         line.withUTF8 { _ = write(fd, $0.baseAddress, $0.count) }
     }
 }
-

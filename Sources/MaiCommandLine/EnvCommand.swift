@@ -7,7 +7,7 @@ import MaiSystem
 
 /// `mai-entrypoint env`: what the env files and secret files set, and from where, for an operator checking a
 /// configuration before starting anything. Secrets are masked.
-struct EnvCommand: ParsableCommand {
+struct EnvCommand: StartedCommand {
     static let configuration = CommandConfiguration(
         commandName: "env",
         abstract: "Print the variables that the env files and secret files set, with their sources; secrets masked.",
@@ -17,14 +17,15 @@ struct EnvCommand: ParsableCommand {
     @OptionGroup var logging: LoggingOptions
     @OptionGroup var environmentFiles: EnvironmentFileOptions
 
-    func run() throws {
-        let environment = OptionEnvironment(processEnvironment())
+    func execute(_ context: StartContext) throws {
+        let environment = OptionEnvironment(context.environment)
         let settings = try logging.settings(environment)
+        let request = try environmentFiles.request(environment)
         bootstrapLogging(settings)
         let logger = Logger(label: "mai-entrypoint")
         let loaded: LoadedEnvironment
         do {
-            loaded = try environmentFiles.load(environment, processEnvironment: currentEnvironment(), logger: logger)
+            loaded = try environmentFiles.load(request, processEnvironment: context.environment, logger: logger)
         } catch {
             guard settings.format == .json else { throw error }
             logger.error("\(error.description)")

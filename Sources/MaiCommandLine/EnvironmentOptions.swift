@@ -1,19 +1,34 @@
+import MaiSystem
+
 /// Every option can also come from `MAI_ENTRYPOINT_<OPTION>`: containers are configured by environment.
-/// The command line wins over the variable; a bad value names the variable.
+/// The command line wins over the variable; a bad value names the variable. Read from the process environment
+/// (not from env files), first entry winning as with `getenv`.
 public struct OptionEnvironment: Sendable {
     public static let prefix = "MAI_ENTRYPOINT_"
-    let values: [String: String]
+    private let block: EnvironmentBlock
 
-    public init(_ values: [String: String]) { self.values = values }
+    public init(_ block: EnvironmentBlock) { self.block = block }
+
 
     /// `stop-timeout` → `MAI_ENTRYPOINT_STOP_TIMEOUT`
     public static func variable(for option: String) -> String {
         prefix + option.uppercased().replacing("-", with: "_")
     }
 
+    /// The variable's text; an empty one counts as unset.
     func string(_ option: String) -> String? {
-        guard let value = values[Self.variable(for: option)], !value.isEmpty else { return nil }
+        guard let value = block[Self.variable(for: option)], !value.isEmpty else { return nil }
         return value
+    }
+
+    /// The variable's value, checked by the same rule as the option's.
+    func value<Value: OptionValue>(_ option: String, as type: Value.Type) throws(UsageError) -> Value? {
+        guard let text = string(option) else { return nil }
+        do {
+            return try Value.parse(text)
+        } catch {
+            throw UsageError("\(Self.variable(for: option))=\(text): \(error.description)")
+        }
     }
 
     func flag(_ option: String) throws(UsageError) -> Bool? {
@@ -24,21 +39,6 @@ public struct OptionEnvironment: Sendable {
         default: throw UsageError("\(Self.variable(for: option))=\(value) is not a boolean (use true or false)")
         }
     }
-
-    func seconds(_ option: String) throws(UsageError) -> Duration? {
-        guard let value = string(option) else { return nil }
-        guard let duration = parseSeconds(value) else {
-            throw UsageError("\(Self.variable(for: option))=\(value) is not a number of seconds")
-        }
-        return duration
-    }
-}
-
-/// Seconds as operators write them: `8`, `0.5`, `2s`.
-public func parseSeconds(_ text: String) -> Duration? {
-    let trimmed = text.hasSuffix("s") ? String(text.dropLast()) : text
-    guard let value = Double(trimmed), value >= 0, value.isFinite, value < 1e9 else { return nil }
-    return .milliseconds(Int64((value * 1000).rounded()))
 }
 
 /// A mistake in how the program was called: exit status 2, one line.

@@ -7,7 +7,7 @@ import MaiSystem
 /// `mai-entrypoint healthcheck`: for the image's HEALTHCHECK, which then needs neither curl nor jq. It reads
 /// the same env files and variables as the run, so that it probes what the run probes. Its status is 0 or 1,
 /// never 2: Docker reserves 2, so even a usage error is 1.
-struct HealthcheckCommand: ParsableCommand, UsageErrorStatus {
+struct HealthcheckCommand: StartedCommand, UsageErrorStatus {
     static let configuration = CommandConfiguration(
         commandName: "healthcheck",
         abstract: "Exit 0 when the web server answers its health URL with 200 and {\"status\": true}, else 1.",
@@ -18,16 +18,16 @@ struct HealthcheckCommand: ParsableCommand, UsageErrorStatus {
     @Option(name: .long, help: help("URL to GET (default http://127.0.0.1:${PORT:-8080}/health, PORT read as the run reads it).", "health-url"))
     var url: String?
 
-    @Option(name: .long, help: "Seconds to wait for the answer (default 5).")
-    var timeout: String?
+    @Option(name: .long, parsing: .unconditional, help: "Seconds to wait for the answer (default 5).", transform: Seconds.checked)
+    var timeout: Seconds?
 
     @OptionGroup var environmentFiles: EnvironmentFileOptions
 
-    func run() throws {
+    func execute(_ context: StartContext) throws {
         let target: HealthURL
         let limit: Duration
         do {
-            (target, limit) = try settings()
+            (target, limit) = try settings(context.environment)
         } catch {
             EntryPoint.fail(error.description, status: 1)
         }
@@ -42,16 +42,14 @@ struct HealthcheckCommand: ParsableCommand, UsageErrorStatus {
 
     /// The URL the run would probe and the time allowed. As in the run, MAI_ENTRYPOINT_* options come from
     /// the process environment and PORT from the environment merged with the env files.
-    private func settings() throws(UsageError) -> (HealthURL, Duration) {
-        let options = OptionEnvironment(processEnvironment())
+    private func settings(_ environment: EnvironmentBlock) throws(UsageError) -> (HealthURL, Duration) {
+        let options = OptionEnvironment(environment)
         // The files are read quietly: the one line this command prints is its verdict.
         let quiet = Logger(label: "mai-entrypoint") { _ in SwiftLogNoOpLogHandler() }
-        let loaded = try environmentFiles.load(options, processEnvironment: currentEnvironment(), logger: quiet)
+        let loaded = try environmentFiles.load(try environmentFiles.request(options), processEnvironment: environment, logger: quiet)
         let text = url ?? options.string("health-url").flatMap { $0.lowercased() == "off" ? nil : $0 }
-        let target = whereTheRunProbes(try healthURLValue(text, port: environmentDictionary(loaded.environment)["PORT"], option: url != nil))
-        guard let timeout else { return (target, .seconds(5)) }
-        guard let limit = parseSeconds(timeout) else { throw UsageError("--timeout \(timeout) is not a number of seconds") }
-        return (target, limit)
+        let target = whereTheRunProbes(try healthURLValue(text, port: loaded.environment["PORT"], option: url != nil))
+        return (target, timeout?.duration ?? .seconds(5))
     }
 }
 

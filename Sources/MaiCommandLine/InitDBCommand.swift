@@ -1,11 +1,10 @@
 import ArgumentParser
 import Logging
 import MaiLogging
-import MaiSupervision
 import MaiSystem
 
 /// `mai-entrypoint init-db`: only the usage-tracking initialization, for `docker exec` after fixing a setting.
-struct InitDBCommand: ParsableCommand {
+struct InitDBCommand: StartedCommand {
     static let configuration = CommandConfiguration(
         commandName: "init-db",
         abstract: "Create or migrate the usage-tracking schema and record this instance's organization, then exit.",
@@ -21,15 +20,17 @@ struct InitDBCommand: ParsableCommand {
     @OptionGroup var environmentFiles: EnvironmentFileOptions
     @OptionGroup var database: DatabaseOptions
 
-    func run() throws {
-        let environment = OptionEnvironment(processEnvironment())
-        bootstrapLogging(try logging.settings(environment))
-        let inbox = try SignalInbox()
+    /// Signals stay blocked: every wait listens for TERM and INT on the inbox, and ends with 128+N.
+    func execute(_ context: StartContext) throws {
+        let environment = OptionEnvironment(context.environment)
+        let logSettings = try logging.settings(environment)
         let settings = try database.settings(environment)
+        let request = try environmentFiles.request(environment)
+        bootstrapLogging(logSettings)
         let logger = Logger(label: "mai-entrypoint")
-        let loaded = try environmentFiles.load(environment, processEnvironment: currentEnvironment(), logger: logger)
-        let result = initializeUsageTracking(environment: environmentDictionary(loaded.environment), options: settings,
-                                             inbox: inbox, logger: logger)
+        let loaded = try environmentFiles.load(request, processEnvironment: context.environment, logger: logger)
+        let result = initializeUsageTracking(environment: loaded.environment.values, options: settings,
+                                             inbox: context.inbox, logger: logger)
         switch result {
         case .initialized: return
         case .stopped(let signal): throw ExitCode(128 + signal.rawValue)

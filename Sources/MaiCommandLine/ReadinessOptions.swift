@@ -4,24 +4,44 @@ import MaiSupervision
 
 /// Where the web server answers when it is ready, and how long start-up may take.
 struct ReadinessOptions: ParsableArguments {
-    @Option(name: .long, help: help("Health URL probed until the server is ready; off disables probing and start-up protection (default http://127.0.0.1:${PORT:-8080}/health).", "health-url"))
-    var healthURL: String?
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
+        "Health URL probed until the server is ready; off disables probing and start-up protection (default http://127.0.0.1:${PORT:-8080}/health). (env: \(OptionEnvironment.variable(for: "health-url")))",
+        valueName: "URL"), transform: HealthURLSetting.checked)
+    var healthURL: HealthURLSetting?
 
-    @Option(name: .long, help: help("Seconds to wait for the server to become ready before a warning (default 300).", "ready-timeout"))
-    var readyTimeout: String?
+    @Option(name: .long, parsing: .unconditional, help: seconds("Seconds to wait for the server to become ready before a warning (default 300).", "ready-timeout"),
+            transform: Seconds.checked)
+    var readyTimeout: Seconds?
 
-    @Option(name: .long, help: help("Seconds a TERM or INT is held back while the server starts; 0 forwards at once (default 20).", "startup-grace"))
-    var startupGrace: String?
+    @Option(name: .long, parsing: .unconditional, help: seconds("Seconds a TERM or INT is held back while the server starts; 0 forwards at once (default 20).", "startup-grace"),
+            transform: Seconds.checked)
+    var startupGrace: Seconds?
 
-    static let optionsTakingValues: Set<String> = ["--health-url", "--ready-timeout", "--startup-grace"]
+    /// Every value checked now, before anything starts, even those that `off` makes unused.
+    func settings(_ environment: OptionEnvironment) throws(UsageError) -> ReadinessSettings {
+        ReadinessSettings(url: try resolve(healthURL, "health-url", environment),
+                          readyTimeout: try resolve(readyTimeout, "ready-timeout", environment),
+                          startupGrace: try resolve(startupGrace, "startup-grace", environment))
+    }
+}
 
-    /// Built from the merged environment, since PORT may come from an env file.
-    func configuration(_ options: OptionEnvironment, variables: [String: String]) throws(UsageError) -> ReadinessConfiguration? {
-        let text = healthURL ?? options.string("health-url")
-        if text?.lowercased() == "off" { return nil }
-        var configuration = ReadinessConfiguration(url: try healthURLValue(text, port: variables["PORT"], option: healthURL != nil))
-        if let value = try seconds(readyTimeout, "ready-timeout", options) { configuration.readyTimeout = value }
-        if let value = try seconds(startupGrace, "startup-grace", options) { configuration.startupGrace = value }
+/// The checked readiness options; the URL is completed from the merged environment, where PORT may come from an
+/// env file.
+struct ReadinessSettings: Sendable {
+    var url: HealthURLSetting?
+    var readyTimeout: Seconds?
+    var startupGrace: Seconds?
+
+    func configuration(port: String?) throws(UsageError) -> ReadinessConfiguration? {
+        let target: HealthURL
+        switch url {
+        case .off: return nil
+        case .url(let given): target = given
+        case nil: target = try healthURLValue(nil, port: port, option: false)
+        }
+        var configuration = ReadinessConfiguration(url: target)
+        if let readyTimeout { configuration.readyTimeout = readyTimeout.duration }
+        if let startupGrace { configuration.startupGrace = startupGrace.duration }
         return configuration
     }
 }

@@ -1,8 +1,8 @@
 import ArgumentParser
-import Logging
+import MaiDatabase
+import MaiEnvironment
 import MaiLogging
 import MaiSupervision
-import MaiSystem
 
 /// `mai-entrypoint [OPTIONS] [--] COMMAND [ARGS...]`: run COMMAND as a supervised child.
 struct RunCommand: ParsableCommand {
@@ -19,11 +19,13 @@ struct RunCommand: ParsableCommand {
             """,
         version: programVersion)
 
-    @Option(name: .long, help: help("Seconds the child has after the first TERM or INT before its process group is killed (default 8).", "stop-timeout"))
-    var stopTimeout: String?
+    @Option(name: .long, parsing: .unconditional, help: seconds("Seconds the child has after the first TERM or INT before its process group is killed (default 8).", "stop-timeout"),
+            transform: Seconds.checked)
+    var stopTimeout: Seconds?
 
-    @Option(name: .long, help: help("Seconds the processes the child left behind have between TERM and KILL (default 2).", "orphan-grace"))
-    var orphanGrace: String?
+    @Option(name: .long, parsing: .unconditional, help: seconds("Seconds the processes the child left behind have between TERM and KILL (default 2).", "orphan-grace"),
+            transform: Seconds.checked)
+    var orphanGrace: Seconds?
 
     @Flag(name: .long, help: help("Forward signals to the child's whole process group.", "signal-group"))
     var signalGroup = false
@@ -31,6 +33,7 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .long, help: help("Exit 0 when the child dies of the TERM or INT forwarded to stop it.", "clean-stop-status"))
     var cleanStopStatus = false
 
+    /// Only `--tag-child-output=TAG` takes a value; EntryPoint turns the option alone into `=webui` before parsing.
     @Option(name: .customLong("tag-child-output"), help: ArgumentHelp(
         "Prefix each line of the child's stdout and stderr with [TAG]; write --tag-child-output=TAG, or the option alone for [webui]. (env: \(OptionEnvironment.variable(for: "tag-child-output")))",
         valueName: "TAG"))
@@ -44,49 +47,34 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var readiness: ReadinessOptions
 
-    /// Split off by EntryPoint before parsing, so that nothing in it is ever read as an option.
+    /// Where the command starts is found by the parser: at the first word that is neither a known option nor
+    /// its value, or after `--` (which it keeps, first). Only the position is used: the command itself is taken
+    /// from the raw arguments, byte for byte.
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The command to supervise, with its arguments.", valueName: "COMMAND"))
     var command: [String] = []
 
-    static let optionsTakingValues = Set<String>([
-        "--stop-timeout", "--orphan-grace", "--log-format", "--log-tag", "--log-level", "--env-file", "--secret-file-vars",
-        "--init-backoff", "--init-timeout",
-    ]).union(ReadinessOptions.optionsTakingValues)
-
-    enum CodingKeys: CodingKey {
-        case stopTimeout, orphanGrace, signalGroup, cleanStopStatus, tagChildOutput, logging, environmentFiles, database, readiness
-    }
-
-    func run() throws {
-        let environment = OptionEnvironment(processEnvironment())
-        bootstrapLogging(try logging.settings(environment))
-        var configuration = try supervisorConfiguration(environment)
-        let databaseSettings = try database.settings(environment)
-        guard !command.isEmpty else { throw UsageError("no command given: use mai-entrypoint [OPTIONS] -- COMMAND [ARGS...]") }
-        let logger = Logger(label: "mai-entrypoint")
-        // Before anything slow: a TERM during start-up then waits in the inbox instead of killing the process.
-        let inbox = try SignalInbox()
-        try announceStart(logger: logger)
-        let loaded = try environmentFiles.load(environment, processEnvironment: currentEnvironment(), logger: logger)
-        configuration.environment = loaded.environment
-        configuration.readiness = try readiness.configuration(environment, variables: environmentDictionary(loaded.environment))
-        try initializeBeforeStart(environment: environmentDictionary(loaded.environment),
-                                  options: databaseSettings, inbox: inbox)
-        throw ExitCode(try superviseCommand(command, configuration: configuration, inbox: inbox, logger: logger))
+    /// Every option and `MAI_ENTRYPOINT_*` variable, checked, before anything else happens.
+    func settings(_ environment: OptionEnvironment) throws(UsageError) -> RunSettings {
+        RunSettings(logging: try logging.settings(environment),
+                    supervisor: try supervisorConfiguration(environment),
+                    environmentRequest: try environmentFiles.request(environment),
+                    database: try database.settings(environment),
+                    readiness: try readiness.settings(environment))
     }
 
     func supervisorConfiguration(_ environment: OptionEnvironment) throws(UsageError) -> SupervisorConfiguration {
         var configuration = SupervisorConfiguration()
-        if let value = try seconds(stopTimeout, "stop-timeout", environment) { configuration.stopTimeout = value }
-        if let value = try seconds(orphanGrace, "orphan-grace", environment) { configuration.orphanGrace = value }
+        if let value = try resolve(stopTimeout, "stop-timeout", environment) { configuration.stopTimeout = value.duration }
+        if let value = try resolve(orphanGrace, "orphan-grace", environment) { configuration.orphanGrace = value.duration }
         let groupFromEnvironment = try environment.flag("signal-group") ?? false
         let cleanFromEnvironment = try environment.flag("clean-stop-status") ?? false
         configuration.signalGroup = signalGroup || groupFromEnvironment
         configuration.cleanStopStatus = cleanStopStatus || cleanFromEnvironment
-        configuration.outputTag = try outputTag(environment)
+        configuration.outputTag = outputTag(environment)
         return configuration
     }
 
-    private func outputTag(_ environment: OptionEnvironment) throws(UsageError) -> String? {
+    private func outputTag(_ environment: OptionEnvironment) -> String? {
         if let tagChildOutput { return tagChildOutput }
         guard let value = environment.string("tag-child-output") else { return nil }
         switch value.lowercased() {
@@ -95,15 +83,32 @@ struct RunCommand: ParsableCommand {
         default: return value
         }
     }
+
+    /// How many of the arguments, from the end, are the command: the parser's capture without the `--` it keeps.
+    var commandLength: Int { command.first == "--" ? command.count - 1 : command.count }
+
+    /// A captured first word that looks like an option is one the parser does not know (the parser stops at it).
+    func unknownOption() -> String? {
+        guard let first = command.first, first.hasPrefix("-"), first != "-", first != "--" else { return nil }
+        return first
+    }
 }
 
-func seconds(_ value: String?, _ option: String, _ environment: OptionEnvironment) throws(UsageError) -> Duration? {
-    guard let value else { return try environment.seconds(option) }
-    guard let duration = parseSeconds(value) else { throw UsageError("--\(option) \(value) is not a number of seconds") }
-    return duration
+/// The run's options and variables, every one checked.
+struct RunSettings: Sendable {
+    var logging: LogSettings
+    var supervisor: SupervisorConfiguration
+    var environmentRequest: EnvironmentRequest
+    var database: DatabaseSettings
+    var readiness: ReadinessSettings
 }
 
 /// Help text that names the option's environment variable too.
 func help(_ text: String, _ option: String) -> ArgumentHelp {
     ArgumentHelp("\(text) (env: \(OptionEnvironment.variable(for: option)))")
+}
+
+/// Help for an option that takes seconds.
+func seconds(_ text: String, _ option: String) -> ArgumentHelp {
+    ArgumentHelp("\(text) (env: \(OptionEnvironment.variable(for: option)))", valueName: "S")
 }

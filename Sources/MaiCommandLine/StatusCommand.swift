@@ -6,7 +6,7 @@ import MaiLogging
 import MaiSystem
 
 /// `mai-entrypoint status`: what initialization left, read without writing or locking anything.
-struct StatusCommand: ParsableCommand {
+struct StatusCommand: StartedCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Print the usage-tracking schema version, this instance's organization (key masked) and the usage tables' row counts.",
@@ -15,12 +15,14 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var logging: LoggingOptions
     @OptionGroup var environmentFiles: EnvironmentFileOptions
 
-    func run() throws {
-        let environment = OptionEnvironment(processEnvironment())
-        bootstrapLogging(try logging.settings(environment))
+    func execute(_ context: StartContext) throws {
+        let environment = OptionEnvironment(context.environment)
+        let logSettings = try logging.settings(environment)
+        let request = try environmentFiles.request(environment)
+        bootstrapLogging(logSettings)
         let logger = Logger(label: "mai-entrypoint")
-        let loaded = try environmentFiles.load(environment, processEnvironment: currentEnvironment(), logger: logger)
-        let variables = environmentDictionary(loaded.environment)
+        let loaded = try environmentFiles.load(request, processEnvironment: context.environment, logger: logger)
+        let variables = loaded.environment.values
         let organizationID = variables["OPENROUTER_EXTERNAL_USER"].flatMap { $0.isEmpty ? nil : $0 }
         do {
             let report = try readStatus(try DatabaseLocation.resolve(variables), organizationID: organizationID)

@@ -12,7 +12,7 @@ func announceStart(logger: Logger) throws {
 }
 
 /// The main job: run the child, report how it ended. Returns the exit status.
-func superviseCommand(_ command: [String], configuration: SupervisorConfiguration, inbox: SignalInbox, logger: Logger) throws -> Int32 {
+func superviseCommand(_ command: [[UInt8]], configuration: SupervisorConfiguration, inbox: SignalInbox, logger: Logger) throws -> Int32 {
     var supervisor = Supervisor(configuration: configuration, inbox: inbox, logger: logger)
     let outcome: SupervisionOutcome
     do {
@@ -27,16 +27,3 @@ func superviseCommand(_ command: [String], configuration: SupervisorConfiguratio
     return outcome.exitStatus
 }
 
-func processEnvironment() -> [String: String] {
-    environmentDictionary(currentEnvironment())
-}
-
-/// `KEY=VALUE` entries as a dictionary; a later entry for the same key wins, as in a shell.
-func environmentDictionary(_ entries: [String]) -> [String: String] {
-    var values: [String: String] = [:]
-    for entry in entries {
-        guard let equals = entry.firstIndex(of: "=") else { continue }
-        values[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
-    }
-    return values
-}

@@ -2,7 +2,6 @@ import ArgumentParser
 import Glibc
 import Logging
 import MaiDatabase
-import MaiSupervision
 import MaiSystem
 
 /// How the start-up step ended, as the caller acts on it.

@@ -14,6 +14,8 @@ public struct EnvironmentRequest: Sendable, Equatable {
     }
 }
 
+import MaiSystem
+
 /// Builds the environment before anything starts: reads the env files, lets the process environment win (or
 /// not), then reads the Docker secret files.
 public struct EnvironmentLoader {
@@ -22,19 +24,23 @@ public struct EnvironmentLoader {
     public static let fileSizeLimit = 4 * 1024 * 1024
 
     public let request: EnvironmentRequest
-    private let processEntries: [String]
+    private let process: EnvironmentBlock
     private let directory: String?
 
-    /// `processEnvironment` is in `environ` form, `KEY=VALUE`. The default file is looked for in `directory`,
-    /// or in the working directory when it is nil.
-    public init(request: EnvironmentRequest, processEnvironment: [String], directory: String? = nil) {
+    /// The default file is looked for in `directory`, or in the working directory when it is nil.
+    public init(request: EnvironmentRequest, processEnvironment: EnvironmentBlock, directory: String? = nil) {
         self.request = request
-        self.processEntries = processEnvironment
+        self.process = processEnvironment
         self.directory = directory
     }
 
+    /// `processEnvironment` in `environ` form, `KEY=VALUE`, as text.
+    public init(request: EnvironmentRequest, processEnvironment: [String], directory: String? = nil) {
+        self.init(request: request, processEnvironment: EnvironmentBlock(strings: processEnvironment), directory: directory)
+    }
+
     /// `.env`, or `.env.dev` when Open WebUI's own `ENV` says development.
-    public static func defaultFile(environment: [String: String]) -> String {
+    public static func defaultFile(environment: EnvironmentBlock) -> String {
         switch environment["ENV"]?.lowercased() {
         case "dev", "development": ".env.dev"
         default: ".env"
@@ -42,7 +48,7 @@ public struct EnvironmentLoader {
     }
 
     public func load() throws(EnvironmentError) -> LoadedEnvironment {
-        var merge = Merge(process: processValues, override: request.override)
+        var merge = Merge(process: process, override: request.override)
         var expander = Expander()
         var outcomes: [FileOutcome] = []
         for (path, required) in filesToRead {
@@ -54,22 +60,12 @@ public struct EnvironmentLoader {
             outcomes.append(.loaded(path: path, variables: names))
         }
         try SecretFiles(names: secretVariables).apply(to: &merge)
-        return LoadedEnvironment(variables: merge.effectiveVariables, files: outcomes, environment: merge.entries(processEntries))
-    }
-
-    private var processValues: [String: String] {
-        var values: [String: String] = [:]
-        for entry in processEntries {
-            let (name, value) = splitEntry(entry)
-            // getenv finds the first of two entries with one name, so the first is what the process sees.
-            if let value, values[name] == nil { values[name] = value }
-        }
-        return values
+        return LoadedEnvironment(variables: merge.effectiveVariables, files: outcomes, environment: merge.block)
     }
 
     private var filesToRead: [(path: String, required: Bool)] {
         guard request.files.isEmpty else { return request.files.map { ($0, true) } }
-        let name = Self.defaultFile(environment: processValues)
+        let name = Self.defaultFile(environment: process)
         return [(directory.map { "\($0)/\(name)" } ?? name, false)]
     }
 
@@ -122,8 +118,11 @@ public struct EnvironmentLoader {
     }
 }
 
-/// The variables the files set so far, over the process environment.
+/// The variables the files set so far, over the process environment. A name the process environment holds
+/// twice reads as its first entry, as `getenv` finds it.
 struct Merge {
+    let processBlock: EnvironmentBlock
+    /// The process environment by name, first entry winning: a view of the block for the many lookups.
     let process: [String: String]
     let override: Bool
     private var fromFiles: [String: LoadedVariable] = [:]
@@ -131,8 +130,9 @@ struct Merge {
     /// Names a secret file set although the process environment has them, empty: the secret wins there.
     private var secretsOverEmpty = Set<String>()
 
-    init(process: [String: String], override: Bool) {
-        self.process = process
+    init(process: EnvironmentBlock, override: Bool) {
+        self.processBlock = process
+        self.process = process.values
         self.override = override
     }
 
@@ -172,21 +172,10 @@ struct Merge {
         }
     }
 
-    func entries(_ processEntries: [String]) -> [String] {
-        let effective = Dictionary(effectiveVariables.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
-        var written = Set<String>()
-        var result: [String] = []
-        for entry in processEntries {
-            let name = splitEntry(entry).name
-            guard let value = effective[name] else {
-                result.append(entry)
-                continue
-            }
-            if written.insert(name).inserted { result.append("\(name)=\(value)") }
-        }
-        for name in order where !written.contains(name) {
-            if let value = effective[name] { result.append("\(name)=\(value)") }
-        }
-        return result
+    /// The child's environment: the process environment's entries in their order and untouched (bytes that
+    /// are not UTF-8 included), with each value a file or secret file set put in place of its first entry (later
+    /// entries of that name dropped) or, for a new name, after them in the order the files name them.
+    var block: EnvironmentBlock {
+        processBlock.setting(effectiveVariables.filter { $0.source != .environment }.map { ($0.name, $0.value) })
     }
 }

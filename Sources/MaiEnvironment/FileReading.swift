@@ -13,19 +13,29 @@ enum FileReadError: Error, Equatable {
     }
 }
 
-/// Reads a whole file, refusing one larger than `limit` bytes: env and secret files are small, and a runaway
-/// file (a log, a device) must not be read into memory.
+/// Reads a whole regular file, refusing one larger than `limit` bytes: env and secret files are small, and a
+/// runaway file (a log) must not be read into memory. Anything else (a FIFO, a socket, a device) is refused
+/// without waiting on it: the program reads these files while every signal is blocked, so a read that never
+/// returns would make it deaf to TERM.
 func readFile(_ path: String, limit: Int) throws(FileReadError) -> [UInt8] {
     let fd = try openForReading(path)
     defer { close(fd) }
     var info = stat()
-    if fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR { throw .failed(reason: "is a directory") }
-    return try readAll(fd, limit: limit)
+    guard fstat(fd, &info) == 0 else { throw .failed(reason: String(cString: strerror(errno))) }
+    switch info.st_mode & S_IFMT {
+    case S_IFREG: return try readAll(fd, limit: limit)
+    case S_IFDIR: throw .failed(reason: "is a directory")
+    case S_IFIFO: throw .failed(reason: "not a regular file (a FIFO)")
+    case S_IFSOCK: throw .failed(reason: "not a regular file (a socket)")
+    default: throw .failed(reason: "not a regular file (a device)")
+    }
 }
 
+/// O_NONBLOCK because open(2) of a FIFO waits for a writer unless it is set (and opening a device may wait
+/// too); it changes nothing for reading a regular file, which never blocks on it.
 private func openForReading(_ path: String) throws(FileReadError) -> Int32 {
     while true {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         if fd >= 0 { return fd }
         let code = errno
         if code == EINTR { continue }

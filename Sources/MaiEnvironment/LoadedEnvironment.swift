@@ -1,4 +1,5 @@
 import Logging
+import MaiSystem
 
 /// Where a variable's effective value comes from, as `mai-entrypoint env` shows it.
 public enum VariableSource: Sendable, Equatable, CustomStringConvertible {
@@ -40,19 +41,12 @@ public struct LoadedEnvironment: Sendable {
     /// value (which is the process environment's when that wins).
     public let variables: [LoadedVariable]
     public let files: [FileOutcome]
-    /// `KEY=VALUE` entries for the child: the process environment in its order, changed values in place, new
-    /// variables after it.
-    public let environment: [String]
+    /// The entries for the child, byte for byte: the process environment in its order, changed values in place,
+    /// new variables after it.
+    public let environment: EnvironmentBlock
 
-    /// The merged environment by name.
-    public var values: [String: String] {
-        var values: [String: String] = [:]
-        for entry in environment {
-            let (name, value) = splitEntry(entry)
-            if let value, values[name] == nil { values[name] = value }
-        }
-        return values
-    }
+    /// The merged environment by name, first entry winning (as `getenv`), decoded.
+    public var values: [String: String] { environment.values }
 
     /// One info line per file: which files were read, so an operator can tell a missing `.env` from an empty one.
     public func logFiles(to logger: Logger) {
@@ -65,10 +59,4 @@ public struct LoadedEnvironment: Sendable {
             }
         }
     }
-}
-
-/// `KEY=VALUE` → (KEY, VALUE); an entry without `=` has no value.
-func splitEntry(_ entry: String) -> (name: String, value: String?) {
-    guard let equals = entry.firstIndex(of: "=") else { return (entry, nil) }
-    return (String(entry[..<equals]), String(entry[entry.index(after: equals)...]))
 }

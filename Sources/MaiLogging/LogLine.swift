@@ -81,7 +81,11 @@ func jsonValue(_ value: Logger.MetadataValue) -> String {
     switch value {
     case .string(let text): return jsonString(text)
     case .stringConvertible(let item):
-        if item is any BinaryInteger || item is Double { return item.description }
+        if item is any BinaryInteger { return item.description }
+        // JSON has no NaN or infinity literal: those are written as the strings "nan", "inf", "-inf".
+        if let number = item as? any BinaryFloatingPoint {
+            return number.isFinite ? item.description : jsonString(item.description)
+        }
         if let flag = item as? Bool { return flag ? "true" : "false" }
         return jsonString(item.description)
     case .array(let items): return "[" + items.map(jsonValue).joined(separator: ",") + "]"

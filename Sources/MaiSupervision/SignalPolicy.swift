@@ -22,7 +22,7 @@ public struct SignalPolicy: Sendable {
         self.ownPID = ownPID
     }
 
-    public static func isStopRequest(_ signal: Signal) -> Bool { signal == .terminate || signal == .interrupt }
+    public static func isStopRequest(_ signal: Signal) -> Bool { signal.isStopRequest }
 
     public func action(for received: ReceivedSignal) -> SignalAction {
         let signal = received.signal

@@ -48,7 +48,7 @@ public struct Supervisor: ~Copyable {
 
     /// Runs the command until it and everything it started have ended. Throws only when the child cannot
     /// be started; after that, it returns.
-    public mutating func run(_ command: [String]) throws -> SupervisionOutcome {
+    public mutating func run(_ command: [[UInt8]]) throws -> SupervisionOutcome {
         try start(command)
         while !sequence.finished {
             let ready = waitForEvents()
@@ -67,7 +67,7 @@ public struct Supervisor: ~Copyable {
 
     // MARK: Start
 
-    private mutating func start(_ command: [String]) throws {
+    private mutating func start(_ command: [[UInt8]]) throws {
         var options = SpawnOptions(environment: configuration.environment)
         var childEnds: [Int32] = []
         defer { for fd in childEnds { close(fd) } }
@@ -81,7 +81,7 @@ public struct Supervisor: ~Copyable {
         }
         child = try spawnProcess(command, options: options)
         childStarted = MonotonicInstant.now()
-        logger.info("child started", metadata: ["pid": .stringConvertible(child), "command": "\(command.joined(separator: " "))"])
+        logger.info("child started", metadata: ["pid": .stringConvertible(child), "command": "\(command.map(displayText).joined(separator: " "))"])
         if let configuration = configuration.readiness { readiness = Readiness(configuration, started: childStarted, child: child) }
     }
 

@@ -11,8 +11,8 @@ public struct SupervisorConfiguration: Sendable {
     public var cleanStopStatus = false
     /// When set, the child's stdout and stderr lines are prefixed with this tag.
     public var outputTag: String?
-    /// The child's environment; nil passes the supervisor's own.
-    public var environment: [String]?
+    /// The child's environment, byte for byte; nil passes the supervisor's own.
+    public var environment: EnvironmentBlock?
     /// Probing the web server until it is ready, and holding back a stop while it starts; nil: neither.
     public var readiness: ReadinessConfiguration?
 

@@ -15,23 +15,24 @@ public struct SpawnError: Error, CustomStringConvertible, Sendable {
 
 /// How a child is started.
 public struct SpawnOptions: Sendable {
-    /// `KEY=VALUE` pairs; nil passes this process's own environment.
-    public var environment: [String]?
+    /// The child's environment, byte for byte; nil passes this process's own.
+    public var environment: EnvironmentBlock?
     /// Descriptors that become the child's stdout and stderr (nil: inherited).
     public var standardOutput: Int32?
     public var standardError: Int32?
     /// Makes the child's process group the terminal's foreground group when stdin is our terminal.
     public var takeTerminalForeground = true
 
-    public init(environment: [String]? = nil) { self.environment = environment }
+    public init(environment: EnvironmentBlock? = nil) { self.environment = environment }
 }
 
 /// Starts a command in a process group of its own, with stdin, stdout and stderr only, an empty signal mask
 /// and every signal at its default disposition (what the supervisor blocked or handled must not leak into it).
-public func spawnProcess(_ arguments: [String], options: SpawnOptions = SpawnOptions()) throws(SpawnError) -> pid_t {
+/// Arguments and environment are passed as raw bytes: nothing is decoded or re-encoded on the way.
+public func spawnProcess(_ arguments: [[UInt8]], options: SpawnOptions = SpawnOptions()) throws(SpawnError) -> pid_t {
     guard let command = arguments.first else { throw SpawnError(command: "", errno: ENOENT) }
-    let environment = options.environment ?? currentEnvironment()
-    let path = try resolveExecutable(command, searchPath: lookup("PATH", in: environment))
+    let environment = options.environment ?? EnvironmentBlock.current()
+    let path = try resolveExecutable(command, searchPath: environment.bytes("PATH").map(Array.init))
 
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
@@ -59,49 +60,63 @@ public func spawnProcess(_ arguments: [String], options: SpawnOptions = SpawnOpt
 
     var pid: pid_t = 0
     let result = withCStrings(arguments) { argv in
-        withCStrings(environment) { envp in posix_spawn(&pid, path, &actions, &attributes, argv, envp) }
+        withCStrings(environment.entries) { envp in
+            withCString(path) { executable in posix_spawn(&pid, executable, &actions, &attributes, argv, envp) }
+        }
     }
-    if result != 0 { throw SpawnError(command: command, errno: result) }
+    if result != 0 { throw SpawnError(command: displayText(command), errno: result) }
     return pid
 }
 
-/// Finds a command as a shell does: a name with a slash is used as it is, any other is searched in PATH.
-func resolveExecutable(_ command: String, searchPath: String?) throws(SpawnError) -> String {
-    if command.contains("/") { return command }
-    var firstDenied: String?
-    let directories = (searchPath ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
-        .split(separator: ":", omittingEmptySubsequences: false)
+/// Arguments given as text (tests and helper processes).
+public func spawnProcess(_ arguments: [String], options: SpawnOptions = SpawnOptions()) throws(SpawnError) -> pid_t {
+    try spawnProcess(arguments.map { Array($0.utf8) }, options: options)
+}
+
+/// Bytes as text for a log line or a message; an invalid byte reads as U+FFFD.
+public func displayText(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+
+/// Finds a command as a shell does: a name with a slash is used as it is, any other is searched in PATH (the
+/// first PATH entry of the environment, as the child's own `getenv` would find it).
+func resolveExecutable(_ command: [UInt8], searchPath: [UInt8]?) throws(SpawnError) -> [UInt8] {
+    let slash = UInt8(ascii: "/")
+    if command.contains(slash) { return command }
+    var firstDenied: [UInt8]?
+    let directories = (searchPath ?? Array("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".utf8))
+        .split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
     for directory in directories {
-        let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + command
-        var info = stat()
-        guard stat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
-        if access(candidate, X_OK) == 0 { return candidate }
+        let candidate = (directory.isEmpty ? [UInt8(ascii: ".")] : Array(directory)) + [slash] + command
+        let (isFile, isExecutable) = withCString(candidate) { path -> (Bool, Bool) in
+            var info = stat()
+            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return (false, false) }
+            return (true, access(path, X_OK) == 0)
+        }
+        guard isFile else { continue }
+        if isExecutable { return candidate }
         if firstDenied == nil { firstDenied = candidate }
     }
-    if firstDenied != nil { throw SpawnError(command: command, errno: EACCES) }
-    throw SpawnError(command: command, errno: ENOENT)
+    if firstDenied != nil { throw SpawnError(command: displayText(command), errno: EACCES) }
+    throw SpawnError(command: displayText(command), errno: ENOENT)
 }
 
-/// This process's environment as `KEY=VALUE` strings.
-public func currentEnvironment() -> [String] {
-    var result: [String] = []
-    var cursor = environ
-    while let entry = cursor.pointee {
-        result.append(String(cString: entry))
-        cursor += 1
+/// Calls body with the bytes as a NUL-terminated C string, valid only during the call.
+func withCString<R>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
+    let copy = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
+    defer { copy.deallocate() }
+    for (index, byte) in bytes.enumerated() { copy[index] = CChar(bitPattern: byte) }
+    copy[bytes.count] = 0
+    return body(copy)
+}
+
+/// Calls body with a NULL-terminated C array of the byte strings (each NUL-terminated), valid only during the call.
+func withCStrings<R>(_ strings: [[UInt8]], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { bytes in
+        let copy = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
+        for (index, byte) in bytes.enumerated() { copy[index] = CChar(bitPattern: byte) }
+        copy[bytes.count] = 0
+        return copy
     }
-    return result
-}
-
-func lookup(_ name: String, in environment: [String]) -> String? {
-    let prefix = name + "="
-    return environment.last { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
-}
-
-/// Calls body with a NULL-terminated C array of the strings, valid only during the call.
-func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
-    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
     pointers.append(nil)
-    defer { for pointer in pointers { free(pointer) } }
+    defer { for pointer in pointers { pointer?.deallocate() } }
     return body(pointers)
 }

@@ -1,3 +1,14 @@
 import MaiCommandLine
+import MaiSystem
 
-EntryPoint.main()
+// The start-up, in order: (1) block every signal, here, before anything else runs, so that a TERM from now on
+// waits in the inbox instead of being dropped (the kernel drops a default-disposition signal sent to PID 1) or
+// killing a half-started program; then (2) parse the options, (3) load the environment, (4) initialize the
+// usage-tracking database and (5) supervise the command: see `runPipeline` in MaiCommandLine/RunPipeline.swift.
+let inbox: SignalInbox
+do {
+    inbox = try SignalInbox()
+} catch {
+    EntryPoint.fail("cannot block signals: \(error)", status: 1)
+}
+EntryPoint.main(StartContext(arguments: commandLineArguments(), environment: .current(), inbox: inbox))

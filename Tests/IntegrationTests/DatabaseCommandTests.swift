@@ -112,10 +112,10 @@ struct DatabaseCommandTests {
         let database = try SQLiteFixture()
         let cases: [([String], [String: String], String)] = [
             (["--init-backoff", "0", "--", "true"], [:], "--init-backoff must be more than 0 seconds"),
-            (["--init-timeout", "soon", "--", "true"], [:], "--init-timeout soon is not a number of seconds"),
-            (["--", "true"], ["MAI_ENTRYPOINT_INIT_TIMEOUT": "soon"], "MAI_ENTRYPOINT_INIT_TIMEOUT=soon is not a number of seconds"),
+            (["--init-timeout", "soon", "--", "true"], [:], "'soon' is invalid for '--init-timeout <S>': not a number of seconds"),
+            (["--", "true"], ["MAI_ENTRYPOINT_INIT_TIMEOUT": "soon"], "MAI_ENTRYPOINT_INIT_TIMEOUT=soon: not a number of seconds"),
             (["--", "true"], ["MAI_ENTRYPOINT_INIT_REQUIRED": "maybe"], "MAI_ENTRYPOINT_INIT_REQUIRED=maybe is not a boolean"),
-            (["init-db", "--init-timeout", "later"], [:], "--init-timeout later is not a number of seconds"),
+            (["init-db", "--init-timeout", "later"], [:], "'later' is invalid for '--init-timeout <S>': not a number of seconds"),
         ]
         for (arguments, environment, message) in cases {
             let run = try runProgram(arguments, environment: tracking(database.url, environment), workingDirectory: database.directory)

@@ -164,6 +164,6 @@ import Testing
     @Test func invalidSecretFileVarsIsAUsageError() throws {
         let program = try runProgram(["env", "--secret-file-vars", "GOOD,9BAD"])
         #expect(program.process.terminationStatus == 2)
-        #expect(program.stderr.contains("--secret-file-vars: 9BAD is not a variable name"))
+        #expect(program.stderr.contains("'GOOD,9BAD' is invalid for '--secret-file-vars <A,B>': 9BAD is not a variable name"))
     }
 }

@@ -67,7 +67,7 @@ struct SupervisionCommandLineTests {
     func badValues() throws {
         let option = try runProgram(["--stop-timeout", "soon", "--", "true"])
         #expect(option.process.terminationStatus == 2)
-        #expect(option.stderr.contains("--stop-timeout soon"))
+        #expect(option.stderr.contains("'soon' is invalid for '--stop-timeout <S>': not a number of seconds"))
 
         let variable = try runProgram(["--", "true"], environment: ["MAI_ENTRYPOINT_LOG_FORMAT": "xml"])
         #expect(variable.process.terminationStatus == 2)

@@ -1,4 +1,6 @@
+import Glibc
 import MaiEnvironment
+import MaiSystem
 import Testing
 
 @Suite struct LoaderTests {
@@ -7,7 +9,8 @@ import Testing
         (["ENV": "development"], ".env.dev"), (["ENV": "DEV"], ".env.dev"), (["ENV": "devel"], ".env"),
     ])
     func defaultFile(_ environment: [String: String], _ file: String) {
-        #expect(EnvironmentLoader.defaultFile(environment: environment) == file)
+        let block = EnvironmentBlock(strings: environment.map { "\($0.key)=\($0.value)" })
+        #expect(EnvironmentLoader.defaultFile(environment: block) == file)
     }
 
     @Test func missingDefaultFileIsNotAnError() throws {
@@ -15,7 +18,7 @@ import Testing
         let loader = EnvironmentLoader(request: EnvironmentRequest(), processEnvironment: ["A=1"], directory: folder.path)
         let loaded = try loader.load()
         #expect(loaded.files == [.missingDefault(path: "\(folder.path)/.env")])
-        #expect(loaded.environment == ["A=1"])
+        #expect(loaded.environment == EnvironmentBlock(strings: ["A=1"]))
         #expect(loaded.variables.isEmpty)
     }
 
@@ -40,6 +43,28 @@ import Testing
         let folder = try TemporaryFolder()
         let loader = EnvironmentLoader(request: EnvironmentRequest(files: [folder.path]), processEnvironment: [])
         #expect(throws: EnvironmentError.fileUnreadable(path: folder.path, reason: "is a directory")) { try loader.load() }
+    }
+
+    /// Opening a FIFO for reading waits for a writer: it must be refused without being opened that way.
+    @Test func fifoAndDeviceAreRefusedWithoutBlocking() throws {
+        let folder = try TemporaryFolder()
+        let fifo = folder.path + "/fifo.env"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        for (path, kind) in [(fifo, "a FIFO"), ("/dev/null", "a device")] {
+            let loader = EnvironmentLoader(request: EnvironmentRequest(files: [path]), processEnvironment: [])
+            #expect(throws: EnvironmentError.fileUnreadable(path: path, reason: "not a regular file (\(kind))")) { try loader.load() }
+        }
+    }
+
+    /// What the child gets keeps the process environment's bytes, even those that are not UTF-8; only what a
+    /// file sets is written anew.
+    @Test func processEntriesKeepTheirBytes() throws {
+        let folder = try TemporaryFolder()
+        let path = try folder.write("test.env", "B=new\nC=${A}\n")
+        let raw: [UInt8] = Array("A=x".utf8) + [0xFF, 0xFE]
+        let process = EnvironmentBlock([raw, Array("B=old".utf8), Array("A=second".utf8)])
+        let loaded = try EnvironmentLoader(request: EnvironmentRequest(files: [path], override: true), processEnvironment: process).load()
+        #expect(loaded.environment.entries == [raw, Array("B=new".utf8), Array("A=second".utf8), Array("C=x\u{FFFD}\u{FFFD}".utf8)])
     }
 
     @Test func hugeFileIsRefused() throws {
@@ -80,7 +105,7 @@ import Testing
 
     @Test func mergedListKeepsEnvironmentOrder() throws {
         let loaded = try load("B=new\nD=added\nE=also\n", environment: ["A=1", "B=old", "C=3", "B=duplicate", "NOEQUALS"], override: true)
-        #expect(loaded.environment == ["A=1", "B=new", "C=3", "NOEQUALS", "D=added", "E=also"])
+        #expect(loaded.environment == EnvironmentBlock(strings: ["A=1", "B=new", "C=3", "NOEQUALS", "D=added", "E=also"]))
         #expect(loaded.values == ["A": "1", "B": "new", "C": "3", "D": "added", "E": "also"])
     }
 

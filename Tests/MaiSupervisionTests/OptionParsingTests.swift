@@ -1,3 +1,4 @@
+import MaiSystem
 import Testing
 @testable import MaiCommandLine
 
@@ -9,16 +10,67 @@ import Testing
         #expect(parseSeconds("-1") == nil)
         #expect(parseSeconds("soon") == nil)
         #expect(parseSeconds("nan") == nil)
+        #expect(parseSeconds("inf") == nil)
     }
 
     @Test func environmentVariableNames() {
         #expect(OptionEnvironment.variable(for: "stop-timeout") == "MAI_ENTRYPOINT_STOP_TIMEOUT")
     }
 
-    @Test func commandSplitsAtDoubleDashOrFirstWord() {
-        #expect(EntryPoint.splitCommand(["--stop-timeout", "3", "--", "env"]) == (["--stop-timeout", "3"], ["env"]))
-        #expect(EntryPoint.splitCommand(["--signal-group", "bash", "-c", "x"]) == (["--signal-group"], ["bash", "-c", "x"]))
-        #expect(EntryPoint.splitCommand(["--tag-child-output", "uvicorn"]) == (["--tag-child-output=webui"], ["uvicorn"]))
-        #expect(EntryPoint.splitCommand(["sh", "--", "x"]) == ([], ["sh", "--", "x"]))
+    /// The parser finds where the command starts; a word it does not know as an option stops it.
+    @Test func commandStartsAfterDoubleDashOrAtFirstWord() throws {
+        let cases: [([String], Int, String?)] = [
+            (["--stop-timeout", "3", "--", "env"], 1, nil),
+            (["--signal-group", "bash", "-c", "x"], 3, nil),
+            (["--tag-child-output=webui", "uvicorn"], 1, nil),
+            (["sh", "--", "x"], 3, nil),
+            (["--", "--", "x"], 2, nil),
+            (["--log-tag", "--", "--", "x"], 1, nil),
+            (["--no-such-option", "--", "x"], 3, "--no-such-option"),
+            ([], 0, nil),
+        ]
+        for (arguments, length, unknown) in cases {
+            let command = try RunCommand.parse(arguments)
+            #expect(command.commandLength == length, "\(arguments)")
+            #expect(command.unknownOption() == unknown, "\(arguments)")
+        }
+        #expect(throws: (any Error).self) { try RunCommand.parse(["--stop-timeout", "-1", "--", "x"]) }
+    }
+
+    /// `--startup-grace abc` was accepted when `--health-url off`; a negative number after a space was a
+    /// missing value.
+    @Test func everyValueCheckedWhenParsed() {
+        for arguments in [["--health-url", "off", "--startup-grace", "abc"], ["--stop-timeout", "-1"], ["--init-timeout", "-3"],
+                          ["--log-level", "loud"], ["--log-format", "xml"], ["--health-url", "https://x/health"],
+                          ["--secret-file-vars", "A,1B"]] {
+            #expect(throws: (any Error).self, "\(arguments)") { try RunCommand.parse(arguments + ["--", "true"]) }
+        }
+        let message = RunCommand.message(for: parseError(["--stop-timeout", "-1", "--", "true"]))
+        #expect(message.contains("not a number of seconds"), "\(message)")
+    }
+
+    @Test func variablesCheckedEvenWhenUnused() throws {
+        let environment = OptionEnvironment(EnvironmentBlock(strings: ["MAI_ENTRYPOINT_STARTUP_GRACE=abc", "MAI_ENTRYPOINT_HEALTH_URL=off"]))
+        let command = try RunCommand.parse(["--", "true"])
+        #expect(throws: UsageError.self) { try command.settings(environment) }
+        let stop = OptionEnvironment(EnvironmentBlock(strings: ["MAI_ENTRYPOINT_STOP_TIMEOUT=x"]))
+        #expect(throws: UsageError.self) { try RunCommand.parse(["--stop-timeout", "3", "--", "true"]).settings(stop) }
+    }
+
+    /// The first entry of a repeated name is the one read, as `getenv` reads it.
+    @Test func optionVariablesReadTheFirstEntry() throws {
+        let environment = OptionEnvironment(EnvironmentBlock(strings: ["MAI_ENTRYPOINT_STOP_TIMEOUT=3", "MAI_ENTRYPOINT_STOP_TIMEOUT=x"]))
+        let settings = try RunCommand.parse(["--", "true"]).settings(environment)
+        #expect(settings.supervisor.stopTimeout == .seconds(3))
+    }
+}
+
+/// The error swift-argument-parser throws for these arguments.
+private func parseError(_ arguments: [String]) -> any Error {
+    do {
+        _ = try RunCommand.parse(arguments)
+        return UsageError("parsed")
+    } catch {
+        return error
     }
 }

@@ -42,8 +42,8 @@ func command(_ executable: String, _ arguments: [String], environment: [String: 
     let err = open(errPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
     defer { close(out); close(err) }
     // MaiSystem's spawn closes every descriptor above 2 in the child, so no daemon inherits Foundation's.
-    var options = SpawnOptions(environment: ProcessInfo.processInfo.environment.merging(environment ?? [:]) { $1 }
-        .map { "\($0.key)=\($0.value)" })
+    var options = SpawnOptions(environment: EnvironmentBlock(strings: ProcessInfo.processInfo.environment.merging(environment ?? [:]) { $1 }
+        .map { "\($0.key)=\($0.value)" }))
     options.standardOutput = out
     options.standardError = err
     options.takeTerminalForeground = false

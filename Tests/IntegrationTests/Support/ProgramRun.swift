@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Testing
 
 /// The built `mai-entrypoint`, beside the test bundle in the build folder.
 let programPath: String = {
@@ -30,21 +31,30 @@ final class ProgramProcess {
     let directory: URL
     let stdoutPath: String
     let stderrPath: String
+    /// Asked for JSON log lines: every such line it writes is checked to be valid JSON when it has exited.
+    let writesJSON: Bool
 
+    /// `executable` runs instead of the program (a launcher that execs it), given `arguments` as they are.
     init(_ arguments: [String], environment: [String: String] = [:], pidNamespace: Bool = false,
-         workingDirectory: String? = nil, standardInput: FileHandle? = nil) throws {
+         workingDirectory: String? = nil, standardInput: FileHandle? = nil, executable: String? = nil) throws {
         directory = try makeTemporaryDirectory()
         stdoutPath = directory.appendingPathComponent("stdout").path
         stderrPath = directory.appendingPathComponent("stderr").path
         _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
-        if pidNamespace {
+        if let executable {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        } else if pidNamespace {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
             process.arguments = ["--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL", programPath] + arguments
         } else {
             process.executableURL = URL(fileURLWithPath: programPath)
             process.arguments = arguments
         }
+        let formatOption = zip(arguments, arguments.dropFirst()).contains { $0 == "--log-format" && $1 == "json" }
+            || arguments.contains("--log-format=json")
+        writesJSON = formatOption || environment["MAI_ENTRYPOINT_LOG_FORMAT"] == "json"
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("MAI_ENTRYPOINT_") }
         // Most children here are not web servers: readiness probing only where a test asks for it.
         env["MAI_ENTRYPOINT_HEALTH_URL"] = "off"
@@ -89,7 +99,17 @@ final class ProgramProcess {
             if let pid = try? supervisorPID(timeout: .milliseconds(10)) { kill(pid, SIGKILL) }
             throw error
         }
+        if writesJSON { checkJSONLines() }
         return process.terminationStatus
+    }
+
+    /// The program's JSON lines (on stderr, and `env`'s on stdout) must each parse: a collector drops a line
+    /// that does not. Lines not starting with `{` are the child's own output.
+    func checkJSONLines() {
+        for line in readLines(stderrPath) + readLines(stdoutPath) where line.hasPrefix("{") {
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8))
+            if !(object is [String: Any]) { Issue.record("not a valid JSON object: \(line)") }
+        }
     }
 
     /// Waits until the supervisor's stderr contains the text.

@@ -1,0 +1,33 @@
+import Logging
+import MaiEnvironment
+import MaiLogging
+import MaiSupervision
+import MaiSystem
+
+/// The main run, step by step. Step 1, blocking every signal, was done first thing in `main`: every wait below
+/// listens to the same inbox, and a TERM or INT that arrives before the child is started ends the program with
+/// 128+N without starting it. Returns the exit status.
+func runPipeline(_ options: RunCommand, command: [[UInt8]], context: StartContext) throws -> Int32 {
+    // 2. Every option and MAI_ENTRYPOINT_* variable, checked before anything is logged or read.
+    let settings = try options.settings(OptionEnvironment(context.environment))
+    guard !command.isEmpty else { throw UsageError("no command given: use mai-entrypoint [OPTIONS] -- COMMAND [ARGS...]") }
+    bootstrapLogging(settings.logging)
+    let logger = Logger(label: "mai-entrypoint")
+    try announceStart(logger: logger)
+
+    // 3. The environment: env files and secret files over the process environment, one block of raw entries.
+    let loaded = try options.environmentFiles.load(settings.environmentRequest, processEnvironment: context.environment, logger: logger)
+    var configuration = settings.supervisor
+    configuration.environment = loaded.environment
+    configuration.readiness = try settings.readiness.configuration(port: loaded.environment["PORT"])
+
+    // 4. Usage tracking; a TERM or INT during it ends the program here.
+    try initializeBeforeStart(environment: loaded.environment.values, options: settings.database, inbox: context.inbox)
+
+    // 5. Supervise, unless a stop was asked for meanwhile (looked at without taking it from the queue).
+    if let signal = context.inbox.pendingStopRequest() {
+        logger.warning("not starting the server: stopped by \(signal) before it was started")
+        return 128 + signal.rawValue
+    }
+    return try superviseCommand(command, configuration: configuration, inbox: context.inbox, logger: logger)
+}
