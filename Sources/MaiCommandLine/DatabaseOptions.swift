@@ -18,7 +18,7 @@ struct DatabaseOptions: ParsableArguments {
         var policy = RetryPolicy()
         if let base = try resolve(initBackoff, "init-backoff", environment) {
             guard base.duration > .zero else {
-                let source = initBackoff != nil ? "--init-backoff" : OptionEnvironment.variable(for: "init-backoff")
+                let source = initBackoff != nil ? "--init-backoff" : environment.describe("init-backoff")
                 throw UsageError("\(source) must be more than 0 seconds")
             }
             policy.base = base.duration

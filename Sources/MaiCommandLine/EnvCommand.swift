@@ -25,12 +25,14 @@ struct EnvCommand: StartedCommand {
         let logger = Logger(label: "mai-entrypoint")
         let loaded: LoadedEnvironment
         do {
-            loaded = try environmentFiles.load(request, processEnvironment: context.environment, logger: logger)
+            loaded = try environmentFiles.load(request, processEnvironment: context.environment)
         } catch {
             guard settings.format == .json else { throw error }
             logger.error("\(error.description)")
             throw ExitCode(2)
         }
+        let ignored = EnvironmentFileOptions.optionEnvironment(context.environment, loaded).ignored
+        EnvironmentFileOptions.logLoaded(loaded, ignored: ignored, to: logger)
         for variable in loaded.variables {
             writeAll(STDOUT_FILENO, render(variable, as: settings.format) + "\n")
         }

@@ -18,17 +18,53 @@ struct EnvironmentFileOptions: ParsableArguments {
         valueName: "A,B"), transform: SecretVariableNames.checked)
     var secretFileVars: SecretVariableNames?
 
-    /// Reads the files, logging one line per file. A bad file is a usage error: nothing may start with an
-    /// environment the operator did not mean.
-    func load(_ request: EnvironmentRequest, processEnvironment: EnvironmentBlock, logger: Logger) throws(UsageError) -> LoadedEnvironment {
-        let loaded: LoadedEnvironment
+    /// Reads the files. A bad file is a usage error: nothing may start with an environment the operator did not
+    /// mean. Nothing is logged here: the files may set how the program logs (see `optionEnvironment`).
+    func load(_ request: EnvironmentRequest, processEnvironment: EnvironmentBlock) throws(UsageError) -> LoadedEnvironment {
         do {
-            loaded = try EnvironmentLoader(request: request, processEnvironment: processEnvironment).load()
+            return try EnvironmentLoader(request: request, processEnvironment: processEnvironment).load()
         } catch {
             throw UsageError(error.description)
         }
+    }
+
+    /// For a command with options of its own: the env files read, and the option variables they complete.
+    func loadWithOptions(_ process: EnvironmentBlock) throws(UsageError) -> (loaded: LoadedEnvironment, options: OptionEnvironment, ignored: [LoadedVariable]) {
+        let loaded = try load(try request(OptionEnvironment(process)), processEnvironment: process)
+        let (options, ignored) = Self.optionEnvironment(process, loaded)
+        return (loaded, options, ignored)
+    }
+
+    /// The options that choose and combine the env files: an env file cannot set them, they are read before it.
+    static let fileChoosingOptions = ["env-file", "env-override", "secret-file-vars"]
+
+    /// The variables the options read: the process environment's, then the `MAI_ENTRYPOINT_*` that the env files
+    /// set (the process environment wins, as the command line wins over both). Also returns what an env file
+    /// set but cannot apply, for `logLoaded` to warn about.
+    static func optionEnvironment(_ process: EnvironmentBlock,
+                                  _ loaded: LoadedEnvironment) -> (options: OptionEnvironment, ignored: [LoadedVariable]) {
+        let choosing = Set(fileChoosingOptions.map(OptionEnvironment.variable(for:)))
+        var block = process
+        var sources: [String: String] = [:]
+        var ignored: [LoadedVariable] = []
+        for variable in loaded.variables where variable.name.hasPrefix(OptionEnvironment.prefix) && process[variable.name] == nil {
+            guard case .file(let location) = variable.source else { continue }
+            if choosing.contains(variable.name) {
+                ignored.append(variable)
+                continue
+            }
+            block.set(variable.name, to: variable.value)
+            sources[variable.name] = location.description
+        }
+        return (OptionEnvironment(block, sources: sources), ignored)
+    }
+
+    /// One line per file read, and a warning for each variable an env file set that chooses the env files.
+    static func logLoaded(_ loaded: LoadedEnvironment, ignored: [LoadedVariable], to logger: Logger) {
         loaded.logFiles(to: logger)
-        return loaded
+        for variable in ignored {
+            logger.warning("\(variable.name) in \(variable.source) is ignored: it chooses the env files, so it is read from the process environment only")
+        }
     }
 
     /// Every value checked, before any file is read.

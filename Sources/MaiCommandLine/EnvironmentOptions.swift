@@ -1,14 +1,31 @@
 import MaiSystem
 
 /// Every option can also come from `MAI_ENTRYPOINT_<OPTION>`: containers are configured by environment.
-/// The command line wins over the variable; a bad value names the variable. Read from the process environment
-/// (not from env files), first entry winning as with `getenv`.
+/// The command line wins over the variable; a bad value names the variable (and the env file line it came
+/// from). Read from the process environment, first entry winning as with `getenv`, completed by what the env
+/// files set (see `EnvironmentFileOptions.optionEnvironment`).
 public struct OptionEnvironment: Sendable {
     public static let prefix = "MAI_ENTRYPOINT_"
     private let block: EnvironmentBlock
+    /// Where a variable that an env file set comes from: `.env:3`.
+    private let sources: [String: String]
 
-    public init(_ block: EnvironmentBlock) { self.block = block }
+    public init(_ block: EnvironmentBlock, sources: [String: String] = [:]) {
+        self.block = block
+        self.sources = sources
+    }
 
+    /// The variable's name as an error line gives it: `MAI_ENTRYPOINT_STOP_TIMEOUT` (`… in .env:3`).
+    func describe(_ option: String) -> String {
+        let name = Self.variable(for: option)
+        return sources[name].map { "\(name) in \($0)" } ?? name
+    }
+
+    /// `NAME=value` as an error line gives it, with the env file line it came from.
+    private func assignment(_ option: String, _ text: String) -> String {
+        let name = Self.variable(for: option)
+        return "\(name)=\(text)" + (sources[name].map { " (\($0))" } ?? "")
+    }
 
     /// `stop-timeout` → `MAI_ENTRYPOINT_STOP_TIMEOUT`
     public static func variable(for option: String) -> String {
@@ -27,7 +44,7 @@ public struct OptionEnvironment: Sendable {
         do {
             return try Value.parse(text)
         } catch {
-            throw UsageError("\(Self.variable(for: option))=\(text): \(error.description)")
+            throw UsageError("\(assignment(option, text)): \(error.description)")
         }
     }
 
@@ -36,7 +53,7 @@ public struct OptionEnvironment: Sendable {
         switch value.lowercased() {
         case "1", "true", "yes", "on": return true
         case "0", "false", "no", "off": return false
-        default: throw UsageError("\(Self.variable(for: option))=\(value) is not a boolean (use true or false)")
+        default: throw UsageError("\(assignment(option, value)) is not a boolean (use true or false)")
         }
     }
 }

@@ -43,10 +43,8 @@ struct HealthcheckCommand: StartedCommand, UsageErrorStatus {
     /// The URL the run would probe and the time allowed. As in the run, MAI_ENTRYPOINT_* options come from
     /// the process environment and PORT from the environment merged with the env files.
     private func settings(_ environment: EnvironmentBlock) throws(UsageError) -> (HealthURL, Duration) {
-        let options = OptionEnvironment(environment)
         // The files are read quietly: the one line this command prints is its verdict.
-        let quiet = Logger(label: "mai-entrypoint") { _ in SwiftLogNoOpLogHandler() }
-        let loaded = try environmentFiles.load(try environmentFiles.request(options), processEnvironment: environment, logger: quiet)
+        let (loaded, options, _) = try environmentFiles.loadWithOptions(environment)
         let text = url ?? options.string("health-url").flatMap { $0.lowercased() == "off" ? nil : $0 }
         let target = whereTheRunProbes(try healthURLValue(text, port: loaded.environment["PORT"], option: url != nil))
         return (target, timeout?.duration ?? .seconds(5))

@@ -22,13 +22,11 @@ struct InitDBCommand: StartedCommand {
 
     /// Signals stay blocked: every wait listens for TERM and INT on the inbox, and ends with 128+N.
     func execute(_ context: StartContext) throws {
-        let environment = OptionEnvironment(context.environment)
-        let logSettings = try logging.settings(environment)
-        let settings = try database.settings(environment)
-        let request = try environmentFiles.request(environment)
-        bootstrapLogging(logSettings)
+        let (loaded, options, ignored) = try environmentFiles.loadWithOptions(context.environment)
+        let settings = try database.settings(options)
+        bootstrapLogging(try logging.settings(options))
         let logger = Logger(label: "mai-entrypoint")
-        let loaded = try environmentFiles.load(request, processEnvironment: context.environment, logger: logger)
+        EnvironmentFileOptions.logLoaded(loaded, ignored: ignored, to: logger)
         let result = initializeUsageTracking(environment: loaded.environment.values, options: settings,
                                              inbox: context.inbox, logger: logger)
         switch result {

@@ -9,14 +9,18 @@ import MaiSystem
 /// 128+N without starting it. Returns the exit status.
 func runPipeline(_ options: RunCommand, command: [[UInt8]], context: StartContext) throws -> Int32 {
     // 2. Every option and MAI_ENTRYPOINT_* variable, checked before anything is logged or read.
-    let settings = try options.settings(OptionEnvironment(context.environment))
+    let request = try options.settings(OptionEnvironment(context.environment)).environmentRequest
     guard !command.isEmpty else { throw UsageError("no command given: use mai-entrypoint [OPTIONS] -- COMMAND [ARGS...]") }
+
+    // 3. The environment: env files and secret files over the process environment, one block of raw entries.
+    //    MAI_ENTRYPOINT_* lines in the files count as the process environment's (which still wins).
+    let loaded = try options.environmentFiles.load(request, processEnvironment: context.environment)
+    let (optionEnvironment, ignored) = EnvironmentFileOptions.optionEnvironment(context.environment, loaded)
+    let settings = try options.settings(optionEnvironment)
     bootstrapLogging(settings.logging)
     let logger = Logger(label: "mai-entrypoint")
     try announceStart(logger: logger)
-
-    // 3. The environment: env files and secret files over the process environment, one block of raw entries.
-    let loaded = try options.environmentFiles.load(settings.environmentRequest, processEnvironment: context.environment, logger: logger)
+    EnvironmentFileOptions.logLoaded(loaded, ignored: ignored, to: logger)
     var configuration = settings.supervisor
     configuration.environment = loaded.environment
     configuration.readiness = try settings.readiness.configuration(port: loaded.environment["PORT"])

@@ -16,12 +16,10 @@ struct StatusCommand: StartedCommand {
     @OptionGroup var environmentFiles: EnvironmentFileOptions
 
     func execute(_ context: StartContext) throws {
-        let environment = OptionEnvironment(context.environment)
-        let logSettings = try logging.settings(environment)
-        let request = try environmentFiles.request(environment)
-        bootstrapLogging(logSettings)
+        let (loaded, options, ignored) = try environmentFiles.loadWithOptions(context.environment)
+        bootstrapLogging(try logging.settings(options))
         let logger = Logger(label: "mai-entrypoint")
-        let loaded = try environmentFiles.load(request, processEnvironment: context.environment, logger: logger)
+        EnvironmentFileOptions.logLoaded(loaded, ignored: ignored, to: logger)
         let variables = loaded.environment.values
         let organizationID = variables["OPENROUTER_EXTERNAL_USER"].flatMap { $0.isEmpty ? nil : $0 }
         do {
