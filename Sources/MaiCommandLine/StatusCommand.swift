@@ -22,8 +22,11 @@ struct StatusCommand: ParsableCommand {
         let loaded = try environmentFiles.load(environment, processEnvironment: currentEnvironment(), logger: logger)
         let variables = environmentDictionary(loaded.environment)
         let organizationID = variables["OPENROUTER_EXTERNAL_USER"].flatMap { $0.isEmpty ? nil : $0 }
+        // Which database first, before anything can fail: the URL and schema Open WebUI itself uses.
+        let database = OpenWebUIDatabase.resolve(variables)
+        for line in database.lines { EntryPoint.writeLine(line, to: STDOUT_FILENO) }
         do {
-            let report = try readStatus(try DatabaseLocation.resolve(variables), organizationID: organizationID)
+            let report = try readStatus(try DatabaseLocation.locate(database), organizationID: organizationID)
             for line in report.lines { EntryPoint.writeLine(line, to: STDOUT_FILENO) }
         } catch {
             logger.error("cannot read the usage-tracking status: \(error)")

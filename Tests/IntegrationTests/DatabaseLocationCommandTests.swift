@@ -1,0 +1,41 @@
+import Foundation
+import MaiTestSupport
+import Testing
+
+/// `status` and `init-db` use the database Open WebUI would use, and `status` says which, first.
+@Suite("Database: which database, as Open WebUI decides")
+struct DatabaseLocationCommandTests {
+    @Test("status names the database first (DATA_DIR made absolute) and the schema, even when it cannot read it")
+    func statusNamesTheDatabase() throws {
+        let directory = try makeTemporaryDirectory().resolvingSymlinksInPath().path
+        let environment = trackingEnvironment.merging(["DATA_DIR": "data", "DATABASE_SCHEMA": "tenant a"]) { $1 }
+        let status = try runProgram(["status"], environment: environment, workingDirectory: directory)
+        #expect(status.process.terminationStatus == 1)
+        let lines = status.stdout.split(separator: "\n").map(String.init)
+        #expect(lines == ["database: sqlite:///\(directory)/data/webui.db", "database_schema: tenant a"])
+        #expect(!FileManager.default.fileExists(atPath: directory + "/data/webui.db"))
+    }
+
+    @Test("the DATABASE_* parts win over DATABASE_URL: init-db and status use the database they name",
+          .enabled(if: ClusterForTests.enabled, "MAI_TEST_SKIP_POSTGRES=1"))
+    func partsWinOverURL() throws {
+        let url = try ClusterForTests.freshDatabase()
+        let components = try #require(URLComponents(string: url))
+        let password = try #require(components.password)
+        let parts = [
+            "DATABASE_TYPE": "postgresql", "DATABASE_USER": try #require(components.user), "DATABASE_PASSWORD": password,
+            "DATABASE_HOST": try #require(components.host), "DATABASE_PORT": String(try #require(components.port)),
+            "DATABASE_NAME": String(components.path.dropFirst()),
+        ]
+        // DATABASE_URL names a database that does not exist: using it would fail.
+        let environment = tracking(TestCluster.url(url, database: "not_this_one"), parts)
+        let initialize = try runProgram(["init-db"], environment: environment)
+        #expect(initialize.process.terminationStatus == 0, "\(initialize.stderr)")
+        let status = try runProgram(["status"], environment: environment)
+        #expect(status.process.terminationStatus == 0, "\(status.stderr)")
+        let lines = status.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "database: postgresql://\(parts["DATABASE_USER"] ?? ""):***@\(parts["DATABASE_HOST"] ?? ""):\(parts["DATABASE_PORT"] ?? "")/\(parts["DATABASE_NAME"] ?? "")")
+        #expect(lines.contains { $0.hasPrefix("organization: id=org-acme name=Acme ") })
+        #expect(!(status.stdout + status.stderr + initialize.stderr).contains(password))
+    }
+}
