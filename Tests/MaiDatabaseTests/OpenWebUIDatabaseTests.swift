@@ -44,6 +44,8 @@ struct OpenWebUIDatabaseTests {
         // has no "postgres" dialect, so this program refuses it too.
         #expect(Self.resolve(["DATABASE_URL": "postgres+psycopg2://u@h/x"]).url == "postgres+psycopg2://u@h/x")
         #expect(throws: DatabaseError.self) { try DatabaseLocation.resolve(["DATABASE_URL": "postgres+psycopg2://u@h/x"]) }
+        // SQLAlchemy's dialect names are case-sensitive: "Can't load plugin: sqlalchemy.dialects:PostgreSQL".
+        #expect(throws: DatabaseError.self) { try DatabaseLocation.resolve(["DATABASE_URL": "PostgreSQL://u@h/x"]) }
     }
 
     @Test("an empty DATABASE_URL is what Open WebUI uses (and fails on): it is refused, not replaced by SQLite")
