@@ -58,7 +58,12 @@ public struct OpenWebUIDatabase: Equatable, Sendable {
     /// of each line is the value; it is JSON-quoted only when it could not be read back as written (empty, a
     /// control character, a leading or trailing space or quote).
     public var lines: [String] {
-        ["database: " + lineValue(maskedURL)] + (schema.map { ["database_schema: " + lineValue($0)] } ?? [])
+        fields.map { "\($0.name): " + lineValue($0.value) }
+    }
+
+    /// The same as name and value, for `--log-format json`.
+    public var fields: [(name: String, value: String)] {
+        [("database", maskedURL)] + (schema.map { [("database_schema", $0)] } ?? [])
     }
 
     /// Lines 273–294: the credentials are `USER`, `USER:PASSWORD` or `:PASSWORD` (each only when not empty), and

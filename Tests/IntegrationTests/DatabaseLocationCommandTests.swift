@@ -39,3 +39,19 @@ struct DatabaseLocationCommandTests {
         #expect(!(status.stdout + status.stderr + initialize.stderr).contains(password))
     }
 }
+
+@Suite("Database: status in JSON")
+struct DatabaseStatusJSONTests {
+    @Test("with --log-format json, status prints one JSON object per line: the database and schema unquoted")
+    func jsonLines() throws {
+        let directory = try makeTemporaryDirectory().resolvingSymlinksInPath().path
+        let environment = trackingEnvironment.merging(["DATABASE_URL": "sqlite:////\(directory)/a \"b\".db",
+                                                       "DATABASE_SCHEMA": " padded "]) { $1 }
+        let status = try runProgram(["status", "--log-format", "json"], environment: environment, workingDirectory: directory)
+        #expect(status.process.terminationStatus == 1)
+        let objects = try status.stdout.split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
+        }
+        #expect(objects == [["database": "sqlite:////\(directory)/a \"b\".db"], ["database_schema": " padded "]])
+    }
+}
