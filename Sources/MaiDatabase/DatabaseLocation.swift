@@ -1,3 +1,5 @@
+import Logging
+
 /// Where the usage tables live: the database Open WebUI itself uses (`OpenWebUIDatabase`), so both always use
 /// the same one.
 public enum DatabaseLocation: Equatable, Sendable, CustomStringConvertible {
@@ -68,6 +70,12 @@ public enum DatabaseLocation: Equatable, Sendable, CustomStringConvertible {
     private static func scheme(_ text: String) -> (base: String, driver: String?) {
         let parts = text.split(separator: "+", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         return (parts.first ?? "", parts.count > 1 ? parts[1] : nil)
+    }
+
+    /// `database=URL`, and `database_schema=NAME` when the tables are in DATABASE_SCHEMA.
+    var logMetadata: Logger.Metadata {
+        guard case .postgres(let target) = self, let schema = target.schema else { return ["database": "\(self)"] }
+        return ["database": "\(self)", "database_schema": "\(schema)"]
     }
 
     /// The URL form, as Open WebUI's DATABASE_URL would name the same database (password masked).

@@ -38,6 +38,24 @@ struct DatabaseLocationCommandTests {
         #expect(lines.contains { $0.hasPrefix("organization: id=org-acme name=Acme ") })
         #expect(!(status.stdout + status.stderr + initialize.stderr).contains(password))
     }
+
+    @Test("with DATABASE_SCHEMA, init-db's line names the schema, and status reads that schema's tables",
+          .enabled(if: ClusterForTests.enabled, "MAI_TEST_SKIP_POSTGRES=1"))
+    func schemaInLogAndStatus() throws {
+        let url = try ClusterForTests.freshDatabase()
+        try ClusterForTests.psql(url, "CREATE SCHEMA tenant_a")
+        let environment = tracking(url, ["DATABASE_SCHEMA": "tenant_a"])
+        let initialize = try runProgram(["init-db"], environment: environment)
+        #expect(initialize.process.terminationStatus == 0, "\(initialize.stderr)")
+        #expect(initialize.stderr.contains("Usage tracking initialized for Acme (organization created; schema v2) database=postgresql://"))
+        #expect(initialize.stderr.contains(" database_schema=tenant_a"))
+        #expect(try ClusterForTests.psql(url, "SELECT name FROM tenant_a.client_organizations") == ["Acme"])
+        let status = try runProgram(["status"], environment: environment)
+        let lines = status.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 5, "\(status.stdout)\(status.stderr)")
+        #expect(lines.dropFirst().first == "database_schema: tenant_a")
+        #expect(lines.contains { $0.hasPrefix("organization: id=org-acme name=Acme ") })
+    }
 }
 
 @Suite("Database: status in JSON")
