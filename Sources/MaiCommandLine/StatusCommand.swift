@@ -22,12 +22,27 @@ struct StatusCommand: StartedCommand {
         EnvironmentFileOptions.logLoaded(loaded, ignored: ignored, to: logger)
         let variables = loaded.environment.values
         let organizationID = variables["OPENROUTER_EXTERNAL_USER"].flatMap { $0.isEmpty ? nil : $0 }
+        // Which database first, before anything can fail: the URL and schema Open WebUI itself uses.
+        let database = OpenWebUIDatabase.resolve(variables)
+        let json = try logging.settings(environment).format == .json
+        for line in json ? database.fields.map(jsonLine) : database.lines { EntryPoint.writeLine(line, to: STDOUT_FILENO) }
         do {
-            let report = try readStatus(try DatabaseLocation.resolve(variables), organizationID: organizationID)
-            for line in report.lines { EntryPoint.writeLine(line, to: STDOUT_FILENO) }
+            let report = try readStatus(try DatabaseLocation.locate(database), organizationID: organizationID)
+            for line in report.lines { EntryPoint.writeLine(json ? jsonLine(line) : line, to: STDOUT_FILENO) }
         } catch {
             logger.error("cannot read the usage-tracking status: \(error)")
             throw ExitCode(1)
         }
     }
+}
+
+/// `{"name":"value"}`: one status line as a JSON object, for `--log-format json`.
+private func jsonLine(_ field: (name: String, value: String)) -> String {
+    "{\(jsonString(field.name)):\(jsonString(field.value))}"
+}
+
+/// A report line `name: value` as `{"name":"value"}`.
+private func jsonLine(_ line: String) -> String {
+    guard let separator = line.firstRange(of: ": ") else { return jsonLine((name: "status", value: line)) }
+    return jsonLine((name: String(line[..<separator.lowerBound]), value: String(line[separator.upperBound...])))
 }

@@ -1,43 +1,55 @@
-/// Where the usage tables live, decided the way Open WebUI decides where its own database is, so both
-/// always use the same one.
+import Logging
+
+/// Where the usage tables live: the database Open WebUI itself uses (`OpenWebUIDatabase`), so both always use
+/// the same one.
 public enum DatabaseLocation: Equatable, Sendable, CustomStringConvertible {
     case sqlite(path: String)
     case postgres(PostgresTarget)
 
-    /// The image's data folder; the local quick start sets DATA_DIR to its own `data/` folder.
-    public static let defaultDataDirectory = "/app/backend/data"
+    /// The image's data folder (env.py's BACKEND_DIR/data); the local quick start sets DATA_DIR to its own
+    /// `data/` folder.
+    public static let defaultDataDirectory = OpenWebUIDatabase.backendDirectory + "/data"
 
-    /// DATABASE_URL first; else the DATABASE_* variables when Open WebUI would use them; else
-    /// `$DATA_DIR/webui.db`. Errors never repeat the URL, which may hold a password.
+    /// Open WebUI's DATABASE_URL and DATABASE_SCHEMA for this environment, as a location this program can open.
+    /// Errors never repeat the URL, which may hold a password.
     public static func resolve(_ environment: [String: String]) throws(DatabaseError) -> DatabaseLocation {
-        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        if let url = value("DATABASE_URL") { return try fromURL(url) }
-        if let type = value("DATABASE_TYPE"), let user = value("DATABASE_USER"), let host = value("DATABASE_HOST"),
-           let port = value("DATABASE_PORT"), let name = value("DATABASE_NAME") {
-            guard isPostgres(scheme(type).base) else {
-                throw .unsupportedLocation("DATABASE_TYPE=\(type) with DATABASE_HOST is not supported (use postgresql)")
-            }
-            return .postgres(PostgresTarget(host: host, port: port, user: user, password: value("DATABASE_PASSWORD"),
-                                            database: name))
-        }
-        if let type = value("DATABASE_TYPE"), scheme(type).driver == "sqlcipher" { throw encryptedSQLite }
-        let directory = value("DATA_DIR") ?? defaultDataDirectory
-        return .sqlite(path: (directory.hasSuffix("/") ? String(directory.dropLast()) : directory) + "/webui.db")
+        try locate(OpenWebUIDatabase.resolve(environment))
     }
 
-    /// SQLAlchemy's forms: `sqlite:///relative`, `sqlite:////absolute`, `postgresql[+driver]://…`.
-    static func fromURL(_ url: String) throws(DatabaseError) -> DatabaseLocation {
+    /// SQLAlchemy's forms, which Open WebUI hands the URL to: `sqlite[+driver]:///relative`,
+    /// `sqlite[+driver]:////absolute`, `postgresql[+driver]://…`. The dialect name is case-sensitive there.
+    public static func locate(_ database: OpenWebUIDatabase) throws(DatabaseError) -> DatabaseLocation {
+        let url = database.url
+        guard !url.isEmpty else {
+            throw .unsupportedLocation("DATABASE_URL is set but empty, and Open WebUI cannot start with an empty URL (unset it to use $DATA_DIR/webui.db)")
+        }
         guard let separator = url.firstRange(of: "://") else {
             throw .unsupportedLocation("DATABASE_URL is not a URL (use sqlite:///PATH or postgresql://…)")
         }
         let (base, driver) = scheme(String(url[..<separator.lowerBound]))
         let rest = url[separator.upperBound...]
-        if isPostgres(base) { return .postgres(PostgresTarget(uri: "postgresql://" + rest)) }
-        guard base == "sqlite" else {
+        switch base {
+        case "postgresql": return .postgres(postgresTarget(database, uri: "postgresql://" + rest))
+        case "postgres":
+            // env.py rewrites only the exact text `postgres://`; SQLAlchemy has no dialect named `postgres`.
+            throw .unsupportedLocation("DATABASE_URL scheme postgres+\(driver ?? "") is not one SQLAlchemy knows, so Open WebUI cannot use it either (use postgresql+\(driver ?? ""))")
+        case "sqlite":
+            if driver == "sqlcipher" { throw encryptedSQLite }
+            return .sqlite(path: try sqlitePath(rest))
+        default:
             throw .unsupportedLocation("DATABASE_URL scheme \(base) is not supported (use sqlite or postgresql)")
         }
-        if driver == "sqlcipher" { throw encryptedSQLite }
-        return .sqlite(path: try sqlitePath(rest))
+    }
+
+    /// Built from the parts, libpq gets them as keywords: Open WebUI's SQLAlchemy reads the user and password of
+    /// the URL it built percent-decoded, and no character of the password can then end up in the host name.
+    private static func postgresTarget(_ database: OpenWebUIDatabase, uri: String) -> PostgresTarget {
+        guard let parts = database.parts else {
+            return PostgresTarget(uri: uri, shownAs: database.maskedURL, schema: database.schema)
+        }
+        return PostgresTarget(host: parts.host, port: parts.port, user: percentDecoded(Substring(parts.user)),
+                              password: parts.password.isEmpty ? nil : percentDecoded(Substring(parts.password)),
+                              database: parts.name, shownAs: database.maskedURL, schema: database.schema)
     }
 
     private static func sqlitePath(_ rest: Substring) throws(DatabaseError) -> String {
@@ -56,15 +68,20 @@ public enum DatabaseLocation: Equatable, Sendable, CustomStringConvertible {
         "SQLCipher-encrypted SQLite (sqlite+sqlcipher) is not supported for usage tracking")
 
     private static func scheme(_ text: String) -> (base: String, driver: String?) {
-        let parts = text.lowercased().split(separator: "+", maxSplits: 1).map(String.init)
+        let parts = text.split(separator: "+", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         return (parts.first ?? "", parts.count > 1 ? parts[1] : nil)
     }
 
-    private static func isPostgres(_ base: String) -> Bool { base == "postgresql" || base == "postgres" }
+    /// `database=URL`, and `database_schema=NAME` when the tables are in DATABASE_SCHEMA.
+    var logMetadata: Logger.Metadata {
+        guard case .postgres(let target) = self, let schema = target.schema else { return ["database": "\(self)"] }
+        return ["database": "\(self)", "database_schema": "\(schema)"]
+    }
 
+    /// The URL form, as Open WebUI's DATABASE_URL would name the same database (password masked).
     public var description: String {
         switch self {
-        case .sqlite(let path): "sqlite:\(path)"
+        case .sqlite(let path): "sqlite:///\(path)"
         case .postgres(let target): target.display
         }
     }

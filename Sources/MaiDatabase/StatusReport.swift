@@ -1,5 +1,6 @@
 import MaiEnvironment
-/// What `mai-entrypoint status` prints: schema version, the organization row (key masked) and row counts.
+/// What `mai-entrypoint status` prints after the database lines (`OpenWebUIDatabase.lines`, printed before the
+/// database is opened): schema version, the organization row (key masked) and row counts.
 public struct StatusReport: Equatable, Sendable {
     public struct AppliedMigration: Equatable, Sendable {
         public let version: Int
@@ -21,8 +22,7 @@ public struct StatusReport: Equatable, Sendable {
 
     public var lines: [String] {
         let applied = migrations.map { "\($0.version) \($0.name), applied \($0.appliedAt)" }
-        return ["database: \(location)",
-                "schema: v\(schemaVersion)" + (applied.isEmpty ? " (not initialized)" : " (" + applied.joined(separator: "; ") + ")")]
+        return ["schema: v\(schemaVersion)" + (applied.isEmpty ? " (not initialized)" : " (" + applied.joined(separator: "; ") + ")")]
             + organizationLines
             + ["rows: " + rowCounts.map { "\($0.table)=\($0.count.map(String.init) ?? "absent")" }.joined(separator: " ")]
     }

@@ -1,3 +1,4 @@
+import Foundation
 import MaiDatabase
 import Testing
 
@@ -13,7 +14,7 @@ struct DatabaseLocationTests {
         #expect(throws: DatabaseError.self) { try DatabaseLocation.resolve(["DATABASE_URL": "sqlite:///:memory:"]) }
     }
 
-    @Test("PostgreSQL URLs: postgresql://, postgres:// and +driver all reach libpq as postgresql://")
+    @Test("PostgreSQL URLs: postgresql://, postgres:// and +driver all reach libpq as postgresql://; shown as written")
     func postgresURLs() throws {
         for url in ["postgresql://u:pw@db:5432/webui", "postgres://u:pw@db:5432/webui", "postgresql+psycopg2://u:pw@db:5432/webui"] {
             let location = try DatabaseLocation.resolve(["DATABASE_URL": url])
@@ -22,7 +23,7 @@ struct DatabaseLocationTests {
                 continue
             }
             #expect(target.parameters == [.init(keyword: "dbname", value: "postgresql://u:pw@db:5432/webui")])
-            #expect(target.display == "postgresql://u:***@db:5432/webui")
+            #expect(target.display == (url.hasPrefix("postgresql+psycopg2") ? "postgresql+psycopg2" : "postgresql") + "://u:***@db:5432/webui")
             #expect(!"\(location)".contains("pw"))
         }
     }
@@ -45,14 +46,37 @@ struct DatabaseLocationTests {
         #expect(target.parameters.map(\.keyword) == ["host", "port", "user", "password", "dbname"])
         #expect(target.parameters.first { $0.keyword == "password" }?.value == "p@ss:/word")
         #expect(target.display == "postgresql://webui:***@db:5432/openwebui")
-        // DATABASE_URL wins over the variables.
-        #expect(try DatabaseLocation.resolve(environment.merging(["DATABASE_URL": "sqlite:///x.db"]) { $1 }) == .sqlite(path: "x.db"))
+    }
+
+    @Test("Open WebUI's rule: the DATABASE_* parts win over DATABASE_URL when all are set")
+    func partsWinOverURL() throws {
+        let environment = ["DATABASE_TYPE": "postgresql", "DATABASE_USER": "webui", "DATABASE_PASSWORD": "pw",
+                           "DATABASE_HOST": "db", "DATABASE_PORT": "5432", "DATABASE_NAME": "openwebui",
+                           "DATABASE_URL": "sqlite:///x.db"]
+        let location = try DatabaseLocation.resolve(environment)
+        #expect("\(location)" == "postgresql://webui:***@db:5432/openwebui")
+        // A password without a user is enough credentials for env.py.
+        let noUser = try DatabaseLocation.resolve(environment.merging(["DATABASE_USER": ""]) { $1 })
+        #expect("\(noUser)" == "postgresql://:***@db:5432/openwebui")
+    }
+
+    @Test("Open WebUI's rule: an empty DATABASE_URL is not replaced by the SQLite default; postgres+driver is refused")
+    func emptyURLAndPostgresDriver() {
+        #expect(throws: DatabaseError.self) { try DatabaseLocation.resolve(["DATABASE_URL": ""]) }
+        #expect(throws: DatabaseError.self) { try DatabaseLocation.resolve(["DATABASE_URL": "postgres+psycopg2://u@h/x"]) }
+    }
+
+    @Test("Open WebUI's rule: a relative DATA_DIR is made absolute, as pathlib's resolve() does")
+    func relativeDataDirectory() throws {
+        let directory = FileManager.default.currentDirectoryPath
+        #expect(try DatabaseLocation.resolve(["DATA_DIR": "data"]) == .sqlite(path: directory + "/data/webui.db"))
+        #expect(try DatabaseLocation.resolve(["DATA_DIR": ""]) == .sqlite(path: directory + "/webui.db"))
     }
 
     @Test("without DATABASE_URL or a full set of DATABASE_* variables: $DATA_DIR/webui.db, default /app/backend/data")
     func defaultSQLite() throws {
         #expect(try DatabaseLocation.resolve([:]) == .sqlite(path: "/app/backend/data/webui.db"))
-        #expect(try DatabaseLocation.resolve(["DATA_DIR": "data/"]) == .sqlite(path: "data/webui.db"))
+        #expect(try DatabaseLocation.resolve(["DATA_DIR": "/srv/data/"]) == .sqlite(path: "/srv/data/webui.db"))
         #expect(try DatabaseLocation.resolve(["DATA_DIR": "/srv/data", "DATABASE_TYPE": "postgresql", "DATABASE_HOST": "db"])
             == .sqlite(path: "/srv/data/webui.db"))
         #expect(throws: DatabaseError.self) { try DatabaseLocation.resolve(["DATABASE_TYPE": "sqlite+sqlcipher"]) }

@@ -30,7 +30,7 @@ public struct UsageTrackingInitialization {
             let location = try resolveLocation()
             let report = try initialize(organization, at: location)
             logger.info("Usage tracking initialized for \(organization.name) (\(report.change); schema v\(report.schema.version))",
-                        metadata: ["database": "\(location)"])
+                        metadata: location.logMetadata)
             return .initialized(report)
         } catch {
             logFailure(error, secrets: [organization.apiKey])

@@ -9,8 +9,15 @@ public final class PostgresConnection: SQLConnection {
     private let handle: OpaquePointer
     private let pq: LibPQ
 
-    /// Schema changes of concurrent replicas queue on this advisory lock ("maiUsage" as a 64-bit number).
+    /// Schema changes of concurrent replicas queue on this advisory lock ("maiUsage" as a 64-bit number) when
+    /// the tables are in the default schema; the key older versions of this program take too.
     static let schemaLockKey: Int64 = 7_881_696_638_603_978_597
+
+    /// With DATABASE_SCHEMA, a key of that database and schema (advisory locks are per database already; the
+    /// name makes it explicit): installations in other schemas of one database do not wait for each other.
+    static let schemaLockKeyOfSchema = """
+        SELECT pg_advisory_xact_lock(('x' || left(md5(quote_ident(current_database()) || '.' || quote_ident($1)), 16))::bit(64)::bigint)
+        """
 
     /// `timeout` bounds both the connection attempt and each wait for the schema lock.
     public init(target: PostgresTarget, timeout: Duration, readOnly: Bool = false) throws(DatabaseError) {
@@ -38,6 +45,18 @@ public final class PostgresConnection: SQLConnection {
         self.pq = pq
         let milliseconds = max(1, timeout.totalMilliseconds)
         try execute("SET lock_timeout = \(milliseconds)" + (readOnly ? "; SET default_transaction_read_only = on" : ""))
+        if let schema = target.schema { try useSchema(schema) }
+    }
+
+    /// What Open WebUI's migrations do with DATABASE_SCHEMA (migrations/env.py lines 78–99): the schema must
+    /// exist (it is not created: Open WebUI refuses to start without it, and creating one here would hide a
+    /// typo), then `SET search_path TO "schema"`, so that every unqualified table is that schema's.
+    private func useSchema(_ schema: String) throws(DatabaseError) {
+        guard try !query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [.text(schema)]).isEmpty else {
+            let shown = quotedIdentifier(schema).replacing("\n", with: "\\n").replacing("\r", with: "\\r")
+            throw .unsupportedLocation("DATABASE_SCHEMA \(shown) does not exist in PostgreSQL \(target.display); Open WebUI does not create it either (create it with CREATE SCHEMA, or correct DATABASE_SCHEMA)")
+        }
+        try execute("SET search_path TO \(quotedIdentifier(schema))")
     }
 
     deinit { pq.finish(handle) }
@@ -74,7 +93,12 @@ public final class PostgresConnection: SQLConnection {
     }
 
     public func beginLocked() throws(DatabaseError) {
-        try execute("BEGIN; SELECT pg_advisory_xact_lock(\(Self.schemaLockKey))")
+        guard let schema = target.schema else {
+            try execute("BEGIN; SELECT pg_advisory_xact_lock(\(Self.schemaLockKey))")
+            return
+        }
+        try execute("BEGIN")
+        _ = try query(Self.schemaLockKeyOfSchema, [.text(schema)])
     }
 
     public func rollbackQuietly() {
@@ -122,6 +146,11 @@ public final class PostgresConnection: SQLConnection {
         throw .postgres(PostgresFailure(target: target.display, sqlState: sqlState, message: target.redact(message),
                                         isTransient: lost || PostgresFailure.statementIsTransient(sqlState)))
     }
+}
+
+/// A PostgreSQL quoted identifier (`"Tenant ""A"""`), which keeps the name's case and any character.
+func quotedIdentifier(_ name: String) -> String {
+    "\"" + name.replacing("\"", with: "\"\"") + "\""
 }
 
 /// libpq's strings, which it never returns as NULL for the calls made here; empty if it ever did.
