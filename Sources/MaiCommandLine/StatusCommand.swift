@@ -17,14 +17,15 @@ struct StatusCommand: StartedCommand {
 
     func execute(_ context: StartContext) throws {
         let (loaded, options, ignored) = try environmentFiles.loadWithOptions(context.environment)
-        bootstrapLogging(try logging.settings(options))
+        let logSettings = try logging.settings(options)
+        bootstrapLogging(logSettings)
         let logger = Logger(label: "mai-entrypoint")
         EnvironmentFileOptions.logLoaded(loaded, ignored: ignored, to: logger)
         let variables = loaded.environment.values
         let organizationID = variables["OPENROUTER_EXTERNAL_USER"].flatMap { $0.isEmpty ? nil : $0 }
         // Which database first, before anything can fail: the URL and schema Open WebUI itself uses.
         let database = OpenWebUIDatabase.resolve(variables)
-        let json = try logging.settings(environment).format == .json
+        let json = logSettings.format == .json
         for line in json ? database.fields.map(jsonLine) : database.lines { EntryPoint.writeLine(line, to: STDOUT_FILENO) }
         do {
             let report = try readStatus(try DatabaseLocation.locate(database), organizationID: organizationID)
