@@ -27,6 +27,7 @@ struct EnvironmentFileOptions: ParsableArguments {
         } catch {
             throw UsageError(error.description)
         }
+        installSecretRedaction(environmentDictionary(loaded.environment))
         loaded.logFiles(to: logger)
         return loaded
     }

@@ -24,7 +24,7 @@ struct StatusCommand: ParsableCommand {
         let organizationID = variables["OPENROUTER_EXTERNAL_USER"].flatMap { $0.isEmpty ? nil : $0 }
         do {
             let report = try readStatus(try DatabaseLocation.resolve(variables), organizationID: organizationID)
-            for line in report.lines { EntryPoint.writeLine(line, to: STDOUT_FILENO) }
+            for line in report.lines { EntryPoint.writeLine(LogRedaction.redact(line), to: STDOUT_FILENO) }
         } catch {
             logger.error("cannot read the usage-tracking status: \(error)")
             throw ExitCode(1)

@@ -20,9 +20,8 @@ public struct PostgresTarget: Equatable, Sendable, CustomStringConvertible {
     /// From a URL whose scheme is already `postgresql://`.
     public init(uri: String) {
         parameters = [Parameter(keyword: "dbname", value: uri)]
-        let passwords = [Self.uriPassword(uri), Self.queryPassword(uri)].compactMap { $0 }
-        secrets = passwords.flatMap { [$0, percentDecoded(Substring($0))] }
-        display = redacting(maskURLPasswords(in: uri), secrets: secrets)
+        secrets = urlPasswordReadings(uri)
+        display = SecretRedactor(piecewise: secrets).redactValue(maskURLPasswords(in: uri))
     }
 
     /// From Open WebUI's DATABASE_USER, DATABASE_PASSWORD, DATABASE_HOST, DATABASE_PORT and DATABASE_NAME.
@@ -33,25 +32,10 @@ public struct PostgresTarget: Equatable, Sendable, CustomStringConvertible {
         parameters.append(Parameter(keyword: "dbname", value: database))
         self.parameters = parameters
         display = "postgresql://\(user)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)"
-        secrets = password.map { [$0] } ?? []
+        secrets = password.map { standalonePasswordReadings($0, user: user) } ?? []
     }
 
     public var description: String { display }
 
     func redact(_ text: String) -> String { redacting(text, secrets: secrets) }
-
-    /// libpq also takes `?password=…` in the query.
-    private static func queryPassword(_ uri: String) -> String? {
-        guard let query = uri.firstIndex(of: "?") else { return nil }
-        let pair = uri[uri.index(after: query)...].split(separator: "&").first { $0.hasPrefix("password=") }
-        return pair.map { String($0.dropFirst("password=".count)) }.flatMap { $0.isEmpty ? nil : $0 }
-    }
-
-    private static func uriPassword(_ uri: String) -> String? {
-        guard let scheme = uri.firstRange(of: "://") else { return nil }
-        let rest = uri[scheme.upperBound...]
-        let authority = rest.prefix { !"/?#".contains($0) }
-        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return nil }
-        return String(authority[authority.index(after: colon)..<at])
-    }
 }
