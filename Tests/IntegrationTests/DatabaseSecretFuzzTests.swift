@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import MaiSystem
 import MaiTestSupport
 import Testing
 
@@ -20,6 +21,7 @@ struct DatabaseSecretFuzzTests {
     func fuzz() throws {
         let started = ContinuousClock.now
         let fixture = try FuzzFixture()
+        defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
         var generator = SplitMix64(seed: Self.seed)
         let passwords = (0..<Self.passwordCount).map { _ in randomPassword(&generator) }
         try fixture.createRoles(passwords)
@@ -143,7 +145,9 @@ final class FuzzFixture: @unchecked Sendable {
     func createRoles(_ passwords: [String]) throws {
         let roles = passwords.enumerated().map { ("mai_fuzz_\($0)", $1) } + [("mai_fuzz_ref", Self.referencePassword)]
         let statements = roles.map { role, password in
-            "DROP ROLE IF EXISTS \(role); CREATE ROLE \(role) LOGIN SUPERUSER PASSWORD '\(password.replacingOccurrences(of: "'", with: "''"))';"
+            // Created once per cluster, then given this run's password (an earlier run's objects may depend on it).
+            "SELECT 'CREATE ROLE \(role)' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(role)') \\gexec\n"
+                + "ALTER ROLE \(role) LOGIN SUPERUSER PASSWORD '\(password.replacingOccurrences(of: "'", with: "''"))';"
         }
         let script = directory + "/roles.sql"
         try statements.joined(separator: "\n").write(toFile: script, atomically: true, encoding: .utf8)
@@ -172,16 +176,15 @@ final class FuzzFixture: @unchecked Sendable {
         // The file wins over the test's own environment, so nothing there can name another database; and
         // DATA_DIR points into the test's folder, should any run fall back to SQLite.
         let format = ["--log-format", job.combination.format.rawValue, "--env-override"]
-        let quick = ["--init-timeout", "0.3", "--init-backoff", "0.05"]
+        let quick = ["--init-timeout", "0.2", "--init-backoff", "0.05"]
         let arguments: [String] = switch job.combination.command {
         case .run: ["--env-file", file] + format + quick + ["--", "true"]
         case .initDB: ["init-db", "--env-file", file] + format + quick
         case .status: ["status", "--env-file", file] + format
         case .env: ["env", "--env-file", file] + format
         }
-        let program = try runProgram(arguments, environment: ["DATA_DIR": directory + "/data"], workingDirectory: directory,
-                                     timeout: .seconds(30))
-        return FuzzOutput(job: job, text: program.stdout + program.stderr)
+        let output = try runCaptured(arguments, environment: ["DATA_DIR": directory + "/data"], timeout: .seconds(30))
+        return FuzzOutput(job: job, text: output)
     }
 
     private func envFileText(_ job: FuzzJob) -> String {
@@ -201,6 +204,36 @@ final class FuzzFixture: @unchecked Sendable {
         }
         return lines.joined(separator: "\n") + "\n"
     }
+}
+
+/// Runs the program to its end and returns its stdout and stderr. Spawned and reaped here: Foundation's
+/// Process crashes when several threads start processes at once.
+func runCaptured(_ arguments: [String], environment: [String: String], timeout: Duration) throws -> String {
+    let directory = try makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let outPath = directory.appendingPathComponent("out").path, errPath = directory.appendingPathComponent("err").path
+    let out = open(outPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    let err = open(errPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    defer { close(out); close(err) }
+    var variables = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("MAI_ENTRYPOINT_") }
+    variables["MAI_ENTRYPOINT_HEALTH_URL"] = "off"
+    for (key, value) in environment { variables[key] = value }
+    var options = SpawnOptions(environment: variables.map { "\($0.key)=\($0.value)" })
+    options.standardOutput = out
+    options.standardError = err
+    options.takeTerminalForeground = false
+    let pid = try spawnProcess([programPath] + arguments, options: options)
+    let deadline = ContinuousClock.now.advanced(by: timeout)
+    var status: Int32 = 0
+    while waitpid(pid, &status, WNOHANG) == 0 || (errno == EINTR && kill(pid, 0) == 0) {
+        if ContinuousClock.now >= deadline {
+            kill(pid, SIGKILL)
+            waitpid(pid, &status, 0)
+            throw TestTimeout(what: "mai-entrypoint \(arguments.joined(separator: " "))")
+        }
+        usleep(5_000)
+    }
+    return ((try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "") + ((try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
 }
 
 final class FuzzResults: @unchecked Sendable {
