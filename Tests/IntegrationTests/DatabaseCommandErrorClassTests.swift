@@ -34,7 +34,8 @@ struct DatabaseCommandErrorClassTests {
             unshare: ["--mount"], environment: tracking(url), directory: directory)
         let started = ContinuousClock.now
         try program.waitForLog("could not translate host name")
-        usleep(useconds_t(max(0, 3_000_000 - Int((ContinuousClock.now - started).components.seconds * 1_000_000))))
+        let wait = .seconds(3) - (ContinuousClock.now - started)
+        if wait > .zero { usleep(useconds_t(wait.components.seconds * 1_000_000 + wait.components.attoseconds / 1_000_000_000_000)) }
         let handle = try #require(FileHandle(forWritingAtPath: hosts))
         handle.seekToEndOfFile()
         handle.write("\n127.0.0.1 mai-late-db.test\n".data(using: .utf8) ?? Data())
