@@ -1,4 +1,5 @@
-/// Strikes secrets out of text before it is written. Whole occurrences go everywhere. Pieces go where a
+/// Strikes secrets out of text before it is written. Whole occurrences of 8 or more characters go everywhere.
+/// Shorter ones (a partial reading such as libpq's `Abc` of `Abc@TAIL`) and pieces go where a
 /// driver echoes its input: libpq splits `postgresql://u:Abc@TAIL@host/db` at the first `@` and reports the
 /// host name `"TAIL@host"`, so for a password every run of `fragmentLength` or more characters it shares with
 /// the text is struck too:
@@ -15,25 +16,31 @@ public struct SecretRedactor: Sendable, Equatable {
     public static let fragmentLength = 4
     /// A secret shorter than this is not struck whole: one or two characters would garble every line.
     public static let shortestWhole = 3
+    /// A secret this long is struck wherever it occurs: fixed text does not hold it by chance.
+    public static let everywhereLength = 8
 
     /// Longest first, so that a secret containing another is struck whole.
     private let whole: [String]
+    /// Secrets shorter than `everywhereLength`, struck where values are echoed.
+    private let shortWhole: [[Unicode.Scalar]]
     private let fragments: Set<String>
 
     /// `whole`: struck where they occur in full (an API key, whose last four characters `status` shows on
     /// purpose). `piecewise`: struck in full and in every piece of `fragmentLength` characters (passwords).
     public init(whole: [String] = [], piecewise: [String] = []) {
         let all = Set((whole + piecewise).filter { $0.unicodeScalars.count >= Self.shortestWhole })
-        self.whole = all.sorted { $0.unicodeScalars.count > $1.unicodeScalars.count || ($0.unicodeScalars.count == $1.unicodeScalars.count && $0 < $1) }
+        self.whole = all.filter { $0.unicodeScalars.count >= Self.everywhereLength }
+            .sorted { $0.unicodeScalars.count > $1.unicodeScalars.count || ($0.unicodeScalars.count == $1.unicodeScalars.count && $0 < $1) }
+        shortWhole = all.filter { $0.unicodeScalars.count < Self.everywhereLength }.sorted().map { Array($0.unicodeScalars) }
         fragments = Set(piecewise.flatMap { pieces(of: $0, length: Self.fragmentLength) })
     }
 
-    public var isEmpty: Bool { whole.isEmpty && fragments.isEmpty }
+    public var isEmpty: Bool { whole.isEmpty && shortWhole.isEmpty && fragments.isEmpty }
 
     /// A message: secrets struck whole everywhere, in pieces where values are echoed.
     public func redact(_ text: String) -> String {
         let result = strikingWhole(text)
-        guard !fragments.isEmpty else { return result }
+        guard !fragments.isEmpty || !shortWhole.isEmpty else { return result }
         let scalars = Array(result.unicodeScalars)
         return strikingFragments(scalars, where: echoedParts(scalars))
     }
@@ -41,7 +48,7 @@ public struct SecretRedactor: Sendable, Equatable {
     /// A value that came from the input as a whole: secrets struck whole and in pieces everywhere.
     public func redactValue(_ text: String) -> String {
         let result = strikingWhole(text)
-        guard !fragments.isEmpty else { return result }
+        guard !fragments.isEmpty || !shortWhole.isEmpty else { return result }
         let scalars = Array(result.unicodeScalars)
         return strikingFragments(scalars, where: [Bool](repeating: true, count: scalars.count))
     }
@@ -54,15 +61,22 @@ public struct SecretRedactor: Sendable, Equatable {
         return result
     }
 
-    /// Marks every character covered by a piece of a secret that lies wholly in an eligible part, then writes
-    /// each marked run as one replacement.
+    /// Marks every character covered by a piece of a secret, or by a short secret, that lies wholly in an
+    /// eligible part, then writes each marked run as one replacement.
     private func strikingFragments(_ scalars: [Unicode.Scalar], where eligible: [Bool]) -> String {
-        let length = Self.fragmentLength
-        guard scalars.count >= length else { return String(String.UnicodeScalarView(scalars)) }
         var struck = [Bool](repeating: false, count: scalars.count)
-        for start in 0...(scalars.count - length) where eligible[start..<(start + length)].allSatisfy({ $0 })
-            && fragments.contains(string(scalars[start..<(start + length)])) {
-            for index in start..<(start + length) { struck[index] = true }
+        func mark(_ range: Range<Int>) {
+            guard eligible[range].allSatisfy({ $0 }) else { return }
+            for index in range { struck[index] = true }
+        }
+        for start in scalars.indices {
+            let length = Self.fragmentLength
+            if start + length <= scalars.count && fragments.contains(string(scalars[start..<(start + length)])) {
+                mark(start..<(start + length))
+            }
+            for secret in shortWhole where scalars[start...].starts(with: secret) {
+                mark(start..<(start + secret.count))
+            }
         }
         guard struck.contains(true) else { return String(String.UnicodeScalarView(scalars)) }
         var result = String.UnicodeScalarView()

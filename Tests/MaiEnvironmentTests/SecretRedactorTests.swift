@@ -21,6 +21,14 @@ import Testing
         #expect(redactor.redactValue("the Passw0rd") == "the ***")
     }
 
+    @Test("a short reading (libpq's `Abc` of `Abc@TAIL`) is struck where values are echoed, not in fixed words")
+    func shortReadings() {
+        let redactor = SecretRedactor(piecewise: ["Abc@TAIL", "Abc", "word"])
+        #expect(redactor.redact("password authentication failed for user \"word\"") == "password authentication failed for user \"***\"")
+        #expect(redactor.redact("initialized for Abc Corp, host \"xAbc\"") == "initialized for Abc Corp, host \"x***\"")
+        #expect(redactor.redactValue("Abc Corp") == "*** Corp")
+    }
+
     @Test("whole secrets go everywhere, pieces only for passwords; short ones are left")
     func wholeAndShort() {
         let redactor = SecretRedactor(whole: ["sk-or-v1-0123456789abcdef"], piecewise: ["ab"])
