@@ -41,7 +41,7 @@ struct EnvCommand: StartedCommand {
 
 /// `NAME=VALUE  # SOURCE`, which reads like the env file line it came from; or one JSON object.
 func render(_ variable: LoadedVariable, as format: LogFormat) -> String {
-    let shown = maskSecret(name: variable.name, value: variable.value)
+    let shown = LogRedaction.redactValue(maskSecret(name: variable.name, value: variable.value))
     switch format {
     case .text:
         return "\(variable.name)=\(quotedIfNeeded(shown))  # \(variable.source)"

@@ -21,11 +21,15 @@ struct EnvironmentFileOptions: ParsableArguments {
     /// Reads the files. A bad file is a usage error: nothing may start with an environment the operator did not
     /// mean. Nothing is logged here: the files may set how the program logs (see `optionEnvironment`).
     func load(_ request: EnvironmentRequest, processEnvironment: EnvironmentBlock) throws(UsageError) -> LoadedEnvironment {
+        let loaded: LoadedEnvironment
         do {
-            return try EnvironmentLoader(request: request, processEnvironment: processEnvironment).load()
+            loaded = try EnvironmentLoader(request: request, processEnvironment: processEnvironment).load()
         } catch {
             throw UsageError(error.description)
         }
+        // From here on every line the program writes is cleared of every reading of the database password.
+        installSecretRedaction(loaded.environment.values)
+        return loaded
     }
 
     /// For a command with options of its own: the env files read, and the option variables they complete.

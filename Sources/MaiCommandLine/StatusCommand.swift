@@ -26,10 +26,12 @@ struct StatusCommand: StartedCommand {
         // Which database first, before anything can fail: the URL and schema Open WebUI itself uses.
         let database = OpenWebUIDatabase.resolve(variables)
         let json = logSettings.format == .json
-        for line in json ? database.fields.map(jsonLine) : database.lines { EntryPoint.writeLine(line, to: STDOUT_FILENO) }
+        for line in json ? database.fields.map(jsonLine) : database.lines {
+            EntryPoint.writeLine(LogRedaction.redact(line), to: STDOUT_FILENO)
+        }
         do {
             let report = try readStatus(try DatabaseLocation.locate(database), organizationID: organizationID)
-            for line in report.lines { EntryPoint.writeLine(json ? jsonLine(line) : line, to: STDOUT_FILENO) }
+            for line in report.lines { EntryPoint.writeLine(LogRedaction.redact(json ? jsonLine(line) : line), to: STDOUT_FILENO) }
         } catch {
             logger.error("cannot read the usage-tracking status: \(error)")
             throw ExitCode(1)

@@ -39,10 +39,11 @@ public struct TaggedLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        let fields = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        // Secrets are struck before rendering: JSON and quoting would otherwise split a secret with escapes.
+        let fields = metadata.merging(event.metadata ?? [:]) { _, new in new }.mapValues(LogRedaction.redact)
         let line = LogLine(
             timestamp: WallClockTime.now().iso8601, tag: settings.tag, level: event.level,
-            message: event.message.description, fields: fields)
+            message: LogRedaction.redact(event.message.description), fields: fields)
         var text = line.rendered(as: settings.format) + "\n"
         // Through the sink: a stalled reader of stderr must never block the supervisor's loop.
         text.withUTF8 { outputSink(for: descriptor).write(UnsafeRawBufferPointer($0), .log) }

@@ -1,3 +1,4 @@
+import MaiEnvironment
 import Logging
 import MaiSystem
 
@@ -31,8 +32,8 @@ public struct Retrier {
     /// Injectable so tests can fix the jitter and the clock.
     public var random: () -> Double = { Double.random(in: 0..<1) }
     public var now: () -> MonotonicInstant = { MonotonicInstant.now() }
-    /// Struck out of every line logged: a driver's message may quote what it was given.
-    public var secrets: [String] = []
+    /// Strikes the secrets out of every line logged: a driver's message may quote what it was given.
+    public var redactor = SecretRedactor()
 
     public init(policy: RetryPolicy, logger: Logger, stop: StopRequests) {
         self.policy = policy
@@ -62,7 +63,7 @@ public struct Retrier {
 
     private func wait(after attempt: Int, _ error: DatabaseError, left: Duration) throws(InitializationFailure) {
         let delay = min(policy.delay(afterFailure: attempt, random: random()), left)
-        let reason = redacting(error.description, secrets: secrets)
+        let reason = redactor.redact(error.description)
         logger.warning("Usage tracking database not ready (attempt \(attempt)): \(reason); retrying in \(delay.hundredthsText)s")
         if let signal = stop.pause(delay) { throw .stopped(signal) }
     }

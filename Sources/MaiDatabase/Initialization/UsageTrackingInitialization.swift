@@ -1,3 +1,4 @@
+import MaiEnvironment
 import Logging
 import MaiSystem
 
@@ -33,7 +34,7 @@ public struct UsageTrackingInitialization {
                         metadata: location.logMetadata)
             return .initialized(report)
         } catch {
-            logFailure(error, secrets: [organization.apiKey])
+            logFailure(error, redactor: databaseSecretRedactor(environment))
             return .failed(error)
         }
     }
@@ -50,7 +51,7 @@ public struct UsageTrackingInitialization {
                             at location: DatabaseLocation) throws(InitializationFailure) -> InitializationReport {
         var retrier = Retrier(policy: policy, logger: logger, stop: stop)
         retrier.random = random
-        retrier.secrets = [organization.apiKey]
+        retrier.redactor = databaseSecretRedactor(environment)
         return try retrier.run { remaining throws(DatabaseError) in
             try attempt(organization, at: location, remaining: remaining)
         }
@@ -80,11 +81,11 @@ public struct UsageTrackingInitialization {
         }
     }
 
-    private func logFailure(_ failure: InitializationFailure, secrets: [String]) {
+    private func logFailure(_ failure: InitializationFailure, redactor: SecretRedactor) {
         if case .stopped(let signal) = failure {
             logger.warning("Usage tracking initialization stopped by \(signal)")
         } else {
-            logger.error("Usage tracking initialization failed: \(redacting(failure.description, secrets: secrets))")
+            logger.error("Usage tracking initialization failed: \(redactor.redact(failure.description))")
         }
     }
 }

@@ -27,6 +27,11 @@ struct LibPQ: @unchecked Sendable {
     let transactionStatus: @convention(c) (Connection?) -> PGTransactionStatusType
     let resultStatus: @convention(c) (Result?) -> ExecStatusType
     let resultErrorField: @convention(c) (Result?, Int32) -> UnsafeMutablePointer<CChar>?
+    let conninfoParse: @convention(c) (
+        UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+    ) -> UnsafeMutablePointer<PQconninfoOption>?
+    let conninfoFree: @convention(c) (UnsafeMutablePointer<PQconninfoOption>?) -> Void
+    let freemem: @convention(c) (UnsafeMutableRawPointer?) -> Void
 
     static let libraryName = "libpq.so.5"
 
@@ -53,6 +58,9 @@ struct LibPQ: @unchecked Sendable {
         transactionStatus = try lookup(library, "PQtransactionStatus")
         resultStatus = try lookup(library, "PQresultStatus")
         resultErrorField = try lookup(library, "PQresultErrorField")
+        conninfoParse = try lookup(library, "PQconninfoParse")
+        conninfoFree = try lookup(library, "PQconninfoFree")
+        freemem = try lookup(library, "PQfreemem")
     }
 }
 

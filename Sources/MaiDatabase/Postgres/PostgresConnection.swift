@@ -27,6 +27,8 @@ public final class PostgresConnection: SQLConnection {
         case .failure(let error):
             throw .postgres(PostgresFailure(target: target.display, sqlState: nil, message: error.description, isTransient: false))
         }
+        // Decided before any attempt: what can never work must not be retried for the whole --init-timeout.
+        try PostgresPreflight(target: target, pq: pq).check()
         guard let handle = Self.connect(target, timeout: timeout, pq) else {
             throw .postgres(PostgresFailure(target: target.display, sqlState: nil, message: "out of memory", isTransient: false))
         }

@@ -18,15 +18,28 @@ public struct PostgresFailure: Equatable, Sendable, CustomStringConvertible {
         "PostgreSQL \(target): \(message)" + (sqlState.map { " (SQLSTATE \($0))" } ?? "")
     }
 
-    /// libpq reports connection failures as text only, so the server's well-known phrases decide. What the
-    /// server refuses for good (password, database, role, pg_hba) fails at once; anything else about reaching
-    /// it (refused, starting up, full, unreachable) is worth another attempt.
+    /// libpq reports connection failures as text only, so its and the server's well-known phrases decide.
+    /// What time can fix is looked for first: a server not up yet (refused, starting up, shutting down, full,
+    /// unreachable, timed out) and a host name that does not resolve yet (Docker and Kubernetes service names
+    /// resolve seconds after the container starts; EAI_AGAIN and EAI_NONAME alike), retried while the deadline
+    /// allows. Then what the server refuses for good (password, role, database, pg_hba, SSL) and what libpq
+    /// cannot read, which fail at once. Anything else about reaching the server is worth another attempt.
     static func connectionIsTransient(_ message: String) -> Bool {
         let text = message.lowercased()
+        let transient = [
+            "could not translate host name", "temporary failure in name resolution", "name or service not known",
+            "name does not resolve", "connection refused", "the database system is starting up",
+            "the database system is shutting down", "the database system is in recovery mode", "too many connections",
+            "timeout expired", "network is unreachable", "no route to host", "connection reset",
+            "server closed the connection unexpectedly",
+        ]
+        if transient.contains(where: { text.contains($0) }) { return true }
         let permanent = [
             "password authentication failed", "authentication failed", "no password supplied", "does not exist",
-            "no pg_hba.conf entry", "permission denied", "invalid ", "unsupported", "does not support ssl", "sslmode", "not permitted",
-            "must be superuser", "could not translate host name",
+            "no pg_hba.conf entry", "permission denied", "invalid ", "unsupported", "does not support ssl", "sslmode",
+            "not permitted", "must be superuser", "could not parse", "could not match", "end of string reached",
+            "forbidden value", "percent-encoded", "unexpected character", "unterminated quoted string",
+            "missing \"=\"", "extra key/value separator", "cannot parse",
         ]
         return !permanent.contains { text.contains($0) }
     }

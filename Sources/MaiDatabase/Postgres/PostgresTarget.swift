@@ -25,9 +25,8 @@ public struct PostgresTarget: Equatable, Sendable, CustomStringConvertible {
     /// (with its `+driver`), when it differs.
     public init(uri: String, shownAs: String? = nil, schema: String? = nil) {
         parameters = [Parameter(keyword: "dbname", value: uri)]
-        let passwords = [Self.uriPassword(uri), Self.queryPassword(uri)].compactMap { $0 }
-        secrets = passwords.flatMap { [$0, percentDecoded(Substring($0))] }
-        display = redacting(shownAs ?? maskURLPasswords(in: uri), secrets: secrets)
+        secrets = urlPasswordReadings(uri)
+        display = SecretRedactor(piecewise: secrets).redactValue(shownAs ?? maskURLPasswords(in: uri))
         self.schema = schema
     }
 
@@ -39,28 +38,13 @@ public struct PostgresTarget: Equatable, Sendable, CustomStringConvertible {
         if let password { parameters.append(Parameter(keyword: "password", value: password)) }
         parameters.append(Parameter(keyword: "dbname", value: database))
         self.parameters = parameters
-        secrets = password.map { [$0] } ?? []
-        display = redacting(shownAs ?? "postgresql://\(user)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)",
-                            secrets: secrets)
+        secrets = password.map { standalonePasswordReadings($0, user: user) } ?? []
+        display = SecretRedactor(piecewise: secrets).redactValue(
+            shownAs ?? "postgresql://\(user)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)")
         self.schema = schema
     }
 
     public var description: String { display }
 
     func redact(_ text: String) -> String { redacting(text, secrets: secrets) }
-
-    /// libpq also takes `?password=…` in the query.
-    private static func queryPassword(_ uri: String) -> String? {
-        guard let query = uri.firstIndex(of: "?") else { return nil }
-        let pair = uri[uri.index(after: query)...].split(separator: "&").first { $0.hasPrefix("password=") }
-        return pair.map { String($0.dropFirst("password=".count)) }.flatMap { $0.isEmpty ? nil : $0 }
-    }
-
-    private static func uriPassword(_ uri: String) -> String? {
-        guard let scheme = uri.firstRange(of: "://") else { return nil }
-        let rest = uri[scheme.upperBound...]
-        let authority = rest.prefix { !"/?#".contains($0) }
-        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return nil }
-        return String(authority[authority.index(after: colon)..<at])
-    }
 }
