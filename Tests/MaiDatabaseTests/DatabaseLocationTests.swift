@@ -14,7 +14,7 @@ struct DatabaseLocationTests {
         #expect(throws: DatabaseError.self) { try DatabaseLocation.resolve(["DATABASE_URL": "sqlite:///:memory:"]) }
     }
 
-    @Test("PostgreSQL URLs: postgresql://, postgres:// and +driver all reach libpq as postgresql://; shown as written")
+    @Test("PostgreSQL URLs: postgresql://, postgres:// and +driver all reach libpq as SQLAlchemy reads them; shown as written")
     func postgresURLs() throws {
         for url in ["postgresql://u:pw@db:5432/webui", "postgres://u:pw@db:5432/webui", "postgresql+psycopg2://u:pw@db:5432/webui"] {
             let location = try DatabaseLocation.resolve(["DATABASE_URL": url])
@@ -22,7 +22,9 @@ struct DatabaseLocationTests {
                 Issue.record("\(url) resolved to \(location)")
                 continue
             }
-            #expect(target.parameters == [.init(keyword: "dbname", value: "postgresql://u:pw@db:5432/webui")])
+            #expect(target.parameters == [.init(keyword: "host", value: "db"), .init(keyword: "dbname", value: "webui"),
+                                          .init(keyword: "user", value: "u"), .init(keyword: "password", value: "pw"),
+                                          .init(keyword: "port", value: "5432")])
             #expect(target.display == (url.hasPrefix("postgresql+psycopg2") ? "postgresql+psycopg2" : "postgresql") + "://u:***@db:5432/webui")
             #expect(!"\(location)".contains("pw"))
         }

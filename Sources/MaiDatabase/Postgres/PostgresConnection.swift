@@ -70,7 +70,7 @@ public final class PostgresConnection: SQLConnection {
         let pairs = [("connect_timeout", String(seconds)), ("application_name", "mai-entrypoint")]
             + target.parameters.map { ($0.keyword, $0.value) } + [("client_encoding", "UTF8")]
         return withCStrings(pairs.map(\.0)) { keywords in
-            withCStrings(pairs.map(\.1)) { values in pq.connectdbParams(keywords, values, 1) }
+            withCStrings(pairs.map(\.1)) { values in pq.connectdbParams(keywords, values, 0) }
         }
     }
 

@@ -15,23 +15,22 @@ struct PostgresPreflight {
         try checkPorts(options)
     }
 
-    /// The keyword/value pairs as libpq will use them; a connection string passed as `dbname` (how a URL
-    /// travels) is expanded the way libpq expands it.
+    /// The keyword/value pairs as libpq will use them, read back through libpq's own parser: a keyword it does
+    /// not know (`?sslmod=require`) fails here. A value with a NUL byte (`%00` in a password) cannot reach libpq.
     private func parsedOptions() throws(DatabaseError) -> [String: String] {
+        for parameter in target.parameters where parameter.value.utf8.contains(0) {
+            throw failure("the \(parameter.keyword) holds a NUL byte, which libpq cannot take")
+        }
         var options: [String: String] = [:]
-        for parameter in target.parameters {
-            guard parameter.keyword == "dbname" && isConnectionString(parameter.value) else {
-                options[parameter.keyword] = parameter.value
-                continue
-            }
-            for (keyword, value) in try parse(parameter.value) { options[keyword] = value }
+        for (keyword, value) in try parse(target.parameters.map { "\($0.keyword)=\(conninfoQuoted($0.value))" }.joined(separator: " ")) {
+            options[keyword] = value
         }
         return options
     }
 
-    /// libpq's `recognized_connection_string`: a URI prefix, or an `=` anywhere.
-    private func isConnectionString(_ value: String) -> Bool {
-        value.hasPrefix("postgresql://") || value.hasPrefix("postgres://") || value.contains("=")
+    /// A conninfo value in single quotes, `\` and `'` escaped, as libpq's `conninfo_parse` reads it.
+    private func conninfoQuoted(_ value: String) -> String {
+        "'" + value.replacing("\\", with: "\\\\").replacing("'", with: "\\'") + "'"
     }
 
     private func parse(_ conninfo: String) throws(DatabaseError) -> [(String, String)] {
@@ -63,6 +62,10 @@ struct PostgresPreflight {
         for host in hosts.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingSpaces }) {
             if host.isEmpty && addresses == nil { throw failure("the host list has an empty entry") }
             if host.hasPrefix("/") && !isDirectory(host) { throw failure("the socket directory \"\(host)\" does not exist") }
+            // `[::1` unclosed reads as host `[`; `u:Abc@TAIL@db` as host `TAIL@db`: no resolver will ever know them.
+            if !host.hasPrefix("/") && !host.allSatisfy(isHostCharacter) {
+                throw failure("the host \"\(host)\" is not a host name or an address")
+            }
         }
     }
 
@@ -93,4 +96,9 @@ private func environmentValue(_ name: String) -> String? {
 private func isDirectory(_ path: String) -> Bool {
     var info = stat()
     return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+}
+
+/// Letters, digits, `.`, `-`, `_`, and `:` and `%` for IPv6 addresses and their zones.
+private func isHostCharacter(_ character: Character) -> Bool {
+    character.isASCII && (character.isLetter || character.isNumber || ".-_:%".contains(character))
 }

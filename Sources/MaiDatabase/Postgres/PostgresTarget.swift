@@ -1,6 +1,6 @@
 import MaiEnvironment
-/// How to reach a PostgreSQL database: libpq keyword/value pairs (a URI travels as `dbname`, which libpq
-/// expands), the schema Open WebUI keeps its tables in, the masked form for logs, and the secrets to strike
+/// How to reach a PostgreSQL database: libpq keyword/value pairs (a URL is read as Open WebUI's SQLAlchemy reads
+/// it, see `SQLAlchemyURL`), the schema Open WebUI keeps its tables in, the masked form for logs, and the secrets to strike
 /// from any message.
 public struct PostgresTarget: Equatable, Sendable, CustomStringConvertible {
     public struct Parameter: Equatable, Sendable {
@@ -24,7 +24,8 @@ public struct PostgresTarget: Equatable, Sendable, CustomStringConvertible {
     /// From a URL whose scheme is already `postgresql://`; `shownAs` is the masked URL as the operator wrote it
     /// (with its `+driver`), when it differs.
     public init(uri: String, shownAs: String? = nil, schema: String? = nil) {
-        parameters = [Parameter(keyword: "dbname", value: uri)]
+        let rest = uri.firstRange(of: "://").map { uri[$0.upperBound...] } ?? uri[...]
+        parameters = SQLAlchemyURL(rest).keywords
         secrets = urlPasswordReadings(uri)
         display = SecretRedactor(piecewise: secrets).redactValue(shownAs ?? maskURLPasswords(in: uri))
         self.schema = schema
