@@ -86,24 +86,9 @@ public enum EntryPoint {
     }
 
     public static func fail(_ message: String, status: Int32) -> Never {
+        // One line whatever a value held: the parser's messages quote option values as given, CR and LF included.
         writeLine("mai-entrypoint: error: \(escapingControlCharacters(message))", to: STDERR_FILENO)
         exit(status)
-    }
-
-    /// One line whatever a value held: the parser's messages quote option values as given, CR and LF included.
-    static func escapingControlCharacters(_ text: String) -> String {
-        var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20 || (0x7f..<0xa0).contains(scalar.value):
-                result += "\\u{\(String(scalar.value, radix: 16))}"
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
     }
 
     static func writeLine(_ text: String, to fd: Int32) {

@@ -88,21 +88,5 @@ public struct HealthURL: Sendable, Equatable, CustomStringConvertible {
 public struct HealthURLError: Error, CustomStringConvertible, Sendable {
     public let description: String
     /// One line whatever the URL holds: its control characters are shown escaped, never written.
-    init(_ url: String, _ reason: String) { description = "\(Self.escaped(url)): \(reason)" }
-
-    static func escaped(_ text: String) -> String {
-        var shown = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\r": shown += "\\r"
-            case "\n": shown += "\\n"
-            case "\t": shown += "\\t"
-            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value):
-                let hex = String(scalar.value, radix: 16, uppercase: true)
-                shown += "\\u{\(hex)}"
-            default: shown.unicodeScalars.append(scalar)
-            }
-        }
-        return shown
-    }
+    init(_ url: String, _ reason: String) { description = "\(escapingControlCharacters(url)): \(reason)" }
 }

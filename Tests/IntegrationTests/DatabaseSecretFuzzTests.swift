@@ -282,19 +282,6 @@ func randomPassword(_ generator: inout SplitMix64) -> String {
     return String(characters)
 }
 
-/// A small seeded generator, so that a failing password can be reproduced.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// The output as read, and with JSON's and the text format's `\"` and `\\` undone, without timestamps.
 func normalized(_ text: String) -> String {
     let withoutTimestamps = text.replacingOccurrences(of: #"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"#, with: "",

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import MaiDatabase
+import MaiTestSupport
 import Testing
 
 /// An existing `client_organizations` is adopted only when the tracking code can use it as it is; otherwise
@@ -46,7 +47,7 @@ struct AdoptionTests {
     func killedAtRandomPoints() throws {
         let program = try initDBProgram()
         var outcomes: [String: Int] = [:]
-        var generator = SeededGenerator(seed: 20261127)
+        var generator = SplitMix64(seed: 20261127)
         // Kills spread over one and a half times what a whole run takes here, so that some land after the commit.
         let whole = try timeOneInitDB(program)
         for _ in 0..<40 {
@@ -104,17 +105,4 @@ func initDBProgram() throws -> String {
         directory = directory.deletingLastPathComponent()
     }
     throw CocoaError(.fileNoSuchFile)
-}
-
-/// A small reproducible generator (SplitMix64), so that a failing run can be repeated.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

@@ -1,18 +1,6 @@
 import MaiEnvironment
+import MaiTestSupport
 import Testing
-
-/// A seeded generator, so that a failing input can be made again.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Hostile files must end in a value or a clear error, never a crash or a hang.
 @Suite struct FuzzTests {
@@ -23,7 +11,7 @@ struct SplitMix64: RandomNumberGenerator {
     ]
 
     @Test func randomBytes() throws {
-        var random = SplitMix64(state: 1)
+        var random = SplitMix64(seed: 1)
         let folder = try TemporaryFolder()
         for round in 0..<400 {
             let bytes = (0..<Int.random(in: 0...600, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
@@ -32,7 +20,7 @@ struct SplitMix64: RandomNumberGenerator {
     }
 
     @Test func randomFragments() throws {
-        var random = SplitMix64(state: 2)
+        var random = SplitMix64(seed: 2)
         let folder = try TemporaryFolder()
         for round in 0..<1500 {
             let text = (0..<Int.random(in: 0...60, using: &random)).map { _ in Self.fragments.randomElement(using: &random) ?? "" }.joined()
