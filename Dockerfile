@@ -5,12 +5,14 @@
 #     --build-arg MAI_ENTRYPOINT_BINARY=.build-release/x86_64-unknown-linux-gnu/release/mai-entrypoint .
 #                                                use a binary compiled on the host (static Swift stdlib)
 #
-# OPENWEBUI_IMAGE and SWIFT_IMAGE name the two base images; CI sets them to local stand-ins.
-ARG OPENWEBUI_IMAGE=ghcr.io/open-webui/open-webui:main
+# OPENWEBUI_IMAGE and SWIFT_IMAGE name the two base images. OPENWEBUI_IMAGE defaults to the Open WebUI release
+# that CI tests (0.12.4); CI builds both from local copies (no registry is reachable there).
+ARG OPENWEBUI_IMAGE=ghcr.io/open-webui/open-webui:v0.12.4
 ARG SWIFT_IMAGE=swift:6.3.1-bookworm
 
-# Build stage: the binary, at /out/mai-entrypoint. Either compiled here (the Swift stdlib linked statically,
-# so the final image needs no Swift runtime) or, with MAI_ENTRYPOINT_BINARY, taken from the build context.
+# Build stage: the binary, stripped, at /out/mai-entrypoint. Either compiled here (the Swift stdlib linked
+# statically, so the final image needs no Swift runtime) or, with MAI_ENTRYPOINT_BINARY, taken from the build
+# context (this stage's image then needs only strip, from binutils).
 FROM ${SWIFT_IMAGE} AS build
 ARG MAI_ENTRYPOINT_BINARY=""
 WORKDIR /src
@@ -19,7 +21,7 @@ COPY . .
 # hadolint ignore=DL3008
 RUN set -eu; \
     if [ -n "$MAI_ENTRYPOINT_BINARY" ]; then \
-      install -D -m 0755 "$MAI_ENTRYPOINT_BINARY" /out/mai-entrypoint; \
+      mkdir -p /out && strip -o /out/mai-entrypoint "$MAI_ENTRYPOINT_BINARY" && chmod 0755 /out/mai-entrypoint; \
     else \
       apt-get update; \
       apt-get install -y --no-install-recommends libsqlite3-dev libpq-dev; \
@@ -28,13 +30,14 @@ RUN set -eu; \
       mkdir -p /out && strip -o /out/mai-entrypoint .build/release/mai-entrypoint; \
     fi
 
-# Final stage: upstream Open WebUI (WORKDIR /app/backend, start.sh execs uvicorn on $PORT), plus the one
-# library the binary links to that the image lacks: libpq5 (libsqlite3-0 is already there for Python).
+# Final stage: upstream Open WebUI (WORKDIR /app/backend, start.sh execs uvicorn on $PORT), plus the library
+# the binary may load that the image lacks, libpq5 (libsqlite3-0 is already there for Python), and the sqlite3
+# command, so that `docker exec … sqlite3 /app/backend/data/webui.db "SELECT …"` works.
 FROM ${OPENWEBUI_IMAGE}
-# libpq5 follows the base image's Debian release; pinning a version would break on every upstream rebuild.
+# They follow the base image's Debian release; pinning a version would break on every upstream rebuild.
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libpq5 \
+ && apt-get install -y --no-install-recommends libpq5 sqlite3 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/mai-entrypoint /usr/local/bin/mai-entrypoint
 # Fails the build when a library the binary needs is missing.
