@@ -38,7 +38,7 @@ FROM ${OPENWEBUI_IMAGE}
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libpq5 sqlite3 \
- && rm -rf /var/lib/apt/lists/*
+ && apt-get clean && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/mai-entrypoint /usr/local/bin/mai-entrypoint
 # Fails the build when a library the binary needs is missing.
 RUN mai-entrypoint --version
