@@ -55,6 +55,11 @@ extension Duration {
         return "\(tenths / 10).\(abs(tenths % 10))"
     }
 
+    /// Whole milliseconds, rounded down (`1234 ms` in a log line).
+    public var wholeMilliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+
     public var totalSeconds: Double {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
