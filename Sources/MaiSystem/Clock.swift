@@ -26,6 +26,11 @@ public struct MonotonicInstant: Comparable, Sendable {
 public struct WallClockTime: Sendable {
     public let year, month, day, hour, minute, second, millisecond: Int
 
+    public init(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, millisecond: Int) {
+        (self.year, self.month, self.day, self.hour, self.minute, self.second, self.millisecond) =
+            (year, month, day, hour, minute, second, millisecond)
+    }
+
     public static func now() -> WallClockTime {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)

@@ -38,9 +38,15 @@ public struct BackupName: Hashable, Comparable, Sendable, CustomStringConvertibl
         (lhs.time, lhs.revision) < (rhs.time, rhs.revision)
     }
 
-    /// Which backups a retention of `keep` deletes: all but the `keep` newest, whatever their revisions.
+    /// Which backups a retention of `keep` deletes: all but the `keep` newest, except that for each revision
+    /// among those the first backup at that revision is kept too. Backups repeat a revision when a migration
+    /// fails at every start (a restart policy retries it within seconds); each such backup holds what the
+    /// failed attempt left, and only the first was made before any attempt: it must not be pushed out.
     public static func beyondRetention(_ names: [BackupName], keep: Int) -> [BackupName] {
-        Array(names.sorted(by: >).dropFirst(max(keep, 0)))
+        let newestFirst = names.sorted(by: >)
+        let keptRevisions = Set(newestFirst.prefix(max(keep, 0)).map(\.revision))
+        let firstOfRevision = Set(keptRevisions.compactMap { revision in newestFirst.last { $0.revision == revision } })
+        return newestFirst.dropFirst(max(keep, 0)).filter { !firstOfRevision.contains($0) }
     }
 
     static func basicTime(_ time: WallClockTime) -> String {

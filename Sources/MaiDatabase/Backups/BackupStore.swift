@@ -120,14 +120,17 @@ func checkSpace(in directory: String, toCopy databasePath: String) throws(Backup
 
 /// Copies `source` into a new file at `destination` with the online backup API, then runs `PRAGMA
 /// integrity_check` on the copy (unless `verify` is false). An existing destination's content is replaced in
-/// one transaction. Shared by the backups and by `restore`.
-public func copyDatabase(from source: String, to destination: String, verify: Bool = true, busyTimeout: Duration,
-                         stop: StopRequests) throws(BackupError) {
+/// one transaction. A `standalone` copy is switched to the rollback journal: Open WebUI keeps webui.db in WAL
+/// mode, and a copy in WAL mode would grow `-wal` and `-shm` files beside it whenever it is opened, even to
+/// be read. Shared by the backups and by `restore`.
+public func copyDatabase(from source: String, to destination: String, standalone: Bool = true, verify: Bool = true,
+                         busyTimeout: Duration, stop: StopRequests) throws(BackupError) {
     let findings: [String]
     do {
         let from = try SQLiteConnection(path: source, mode: .readWriteExisting, busyTimeout: busyTimeout, stop: stop)
         let to = try SQLiteConnection(path: destination, mode: .readWriteCreate, busyTimeout: busyTimeout, stop: stop)
         try from.copyContent(to: to)
+        if standalone { try to.execute("PRAGMA journal_mode = DELETE") }
         findings = verify ? try to.integrityCheck() : ["ok"]
     } catch {
         throw .database(error)

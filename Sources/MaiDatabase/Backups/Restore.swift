@@ -28,7 +28,7 @@ public func restoreBackup(_ backup: BackupFile, databasePath: String, busyTimeou
         try syncFile(aside)
         keptAside = aside
     }
-    try copyDatabase(from: backup.path, to: databasePath, busyTimeout: busyTimeout, stop: stop)
+    try copyDatabase(from: backup.path, to: databasePath, standalone: false, busyTimeout: busyTimeout, stop: stop)
     try syncFile(databasePath)
     return Restored(keptAside: keptAside, duration: started.duration(to: .now()))
 }
