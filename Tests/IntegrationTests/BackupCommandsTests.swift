@@ -24,7 +24,7 @@ struct BackupCommandsTests {
         let list = try data.run(["backups"])
         #expect(list.process.terminationStatus == 0, "\(list.stderr)")
         let lines = list.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.count == 3, "\(list.stdout)")
+        try #require(lines.count == 3 && names.count == 2, "\(list.stdout)")
         #expect(lines.first == "backups of \(data.databasePath) in \(data.backupDirectory), newest first:")
         #expect(lines[1].hasPrefix(names[1] + "  "))
         #expect(lines[1].contains(#/  \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z  revision 2b0000000002  \d+\.\d kB  integrity ok$/#), "\(lines[1])")
@@ -51,6 +51,7 @@ struct BackupCommandsTests {
     func restore() throws {
         let data = try Self.withTwoBackups()
         let names = data.backups()
+        try #require(names.count == 2, "\(names)")
         let before = try data.notes()
         try sqlite(data.databasePath, "INSERT INTO note (text) VALUES ('written after the backup'); CREATE TABLE _alembic_tmp_note (id TEXT)")
         let restored = try data.run(["restore"])
