@@ -110,11 +110,15 @@ struct RestoreCommand: StartedCommand {
         return backup
     }
 
-    /// Held through the restore: a run that starts meanwhile waits for it.
-    private func takeLock(_ files: OpenWebUIFiles) throws -> FileLock {
+    /// Held through the restore: a run that starts meanwhile waits for it. The run that started this restore as
+    /// its command (`docker compose run SERVICE mai-entrypoint restore`, under the image's `mai-entrypoint --`)
+    /// holds it for us: it supervises no server.
+    private func takeLock(_ files: OpenWebUIFiles) throws -> FileLock? {
         let path = DataDirectoryLock.path(files.dataDirectory)
         switch try FileLock.tryAcquire(path) {
         case .acquired(let lock): return lock
+        case .held(let holder) where holder.pid == getppid() && holder.hostname == currentHostname():
+            return nil
         case .held(let holder):
             throw CommandFailure("refusing to restore: a mai-entrypoint run, \(holder), holds DATA_DIR \(files.dataDirectory); stop it first (docker stop), then run the restore in a one-off container")
         }

@@ -98,6 +98,15 @@ struct BackupCommandsTests {
         #expect(try server.wait() == 143)
     }
 
+    @Test("restore as the command of a run (the image's ENTRYPOINT mai-entrypoint --): the run's own lock does not stop it")
+    func restoreUnderARun() throws {
+        let data = try Self.withTwoBackups()
+        let run = try data.run(["--", programPath, "restore"])
+        #expect(run.process.terminationStatus == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("info: Restored \(data.databasePath) from"))
+        #expect(try sqlite(data.databasePath, "SELECT version_num FROM alembic_version") == ["2b0000000002"])
+    }
+
     @Test("restore refuses while a server started without mai-entrypoint has webui.db open (found in /proc)")
     func refusedWhileOpen() throws {
         let data = try Self.withTwoBackups()
