@@ -101,8 +101,10 @@ struct BackupCommandsTests {
     @Test("restore as the command of a run (the image's ENTRYPOINT mai-entrypoint --): the run's own lock does not stop it")
     func restoreUnderARun() throws {
         let data = try Self.withTwoBackups()
-        let run = try data.run(["--", programPath, "restore"])
+        // With usage tracking on: the run's own connection to webui.db is closed before its command starts.
+        let run = try data.run(["--", programPath, "restore"], trackingEnvironment)
         #expect(run.process.terminationStatus == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("Usage tracking initialized for Acme"))
         #expect(run.stderr.contains("info: Restored \(data.databasePath) from"))
         #expect(try sqlite(data.databasePath, "SELECT version_num FROM alembic_version") == ["2b0000000002"])
     }
