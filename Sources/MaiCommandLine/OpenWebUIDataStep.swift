@@ -50,16 +50,21 @@ struct OpenWebUIDataStep {
             }
             return  // no backup of a half-migrated database: it would push a good one out of the retention
         }
-        guard case .pending(let from) = state else { return }
+        guard case .pending(let from) = state, let scripts else { return }
+        try backUp(path, at: from, head: scripts.heads.sorted(), into: store, stop: stop)
+    }
+
+    private func backUp(_ path: String, at revisions: [String], head: [String], into store: BackupStore,
+                        stop: StopRequests) throws(ExitCode) {
         guard settings.keepBackups > 0 else {
             logger.info("no backup of \(fileName(path)) before Open WebUI migrations: backups are off (--keep-backups 0)")
             return
         }
         do {
-            let made = try store.backUp(databasePath: path, revision: from.joined(separator: "_"), keep: settings.keepBackups,
+            let made = try store.backUp(databasePath: path, revision: revisions.joined(separator: "_"), keep: settings.keepBackups,
                                         busyTimeout: .seconds(10), stop: stop)
             logger.info("Backup of \(fileName(path)) before Open WebUI migrations: \(made.file.path) (\(byteCount(made.file.bytes)), \(made.duration.wholeMilliseconds) ms)",
-                        metadata: ["revision": "\(from.joined(separator: ","))", "head": "\(scripts?.heads.sorted().joined(separator: ",") ?? "")"])
+                        metadata: ["revision": "\(revisions.joined(separator: ","))", "head": "\(head.joined(separator: ","))"])
             for name in made.deleted {
                 logger.info("deleted the old backup \(store.directory)/\(name) (--keep-backups \(settings.keepBackups))")
             }
