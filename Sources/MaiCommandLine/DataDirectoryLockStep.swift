@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import Logging
 import MaiDatabase
 import MaiSystem
@@ -16,7 +17,14 @@ enum DataDirectoryLock {
     /// Takes the lock, waiting up to `timeout` for a holder (polled every 100 ms; flock(2) itself cannot time
     /// out). A TERM or INT ends the wait with 128+N; a holder still there at the end is named, and the run exits
     /// 1. A lock that cannot be taken at all (a read-only or foreign volume) is a warning: the server still starts.
+    /// A DATA_DIR that does not exist yet holds no data to protect and is not created here (Open WebUI creates
+    /// it; in the image it is the volume's mount point, which always exists).
     static func acquire(_ dataDirectory: String, timeout: Duration, inbox: SignalInbox, logger: Logger) throws(ExitCode) -> FileLock? {
+        var info = stat()
+        guard stat(dataDirectory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+            logger.debug("DATA_DIR \(dataDirectory) does not exist yet: no lock taken")
+            return nil
+        }
         let lockPath = path(dataDirectory)
         let started = MonotonicInstant.now()
         let deadline = started.advanced(by: timeout)
@@ -24,7 +32,6 @@ enum DataDirectoryLock {
         while true {
             let attempt: FileLock.Attempt
             do {
-                try createParentDirectory(of: lockPath)
                 attempt = try FileLock.tryAcquire(lockPath)
             } catch {
                 logger.warning("cannot lock DATA_DIR \(dataDirectory) (\(error)): a second instance on this data would not be kept out")

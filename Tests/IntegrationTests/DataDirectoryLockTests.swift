@@ -81,4 +81,13 @@ struct DataDirectoryLockTests {
         #expect(next.process.terminationStatus == 0, "\(next.stderr)")
         #expect(!next.stderr.contains("in use"))
     }
+
+    @Test("a DATA_DIR that does not exist yet is not created for the lock (the supervision tests run without one)")
+    func noDataDirectory() throws {
+        let root = try makeTemporaryDirectory().path
+        let run = try runProgram(["--", "true"], environment: ["DATA_DIR": root + "/data", "OPENROUTER_EXTERNAL_USER": ""],
+                                 workingDirectory: root)
+        #expect(run.process.terminationStatus == 0, "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/data"))
+    }
 }
