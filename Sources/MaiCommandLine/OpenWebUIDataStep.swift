@@ -39,6 +39,8 @@ struct OpenWebUIDataStep {
             try backupFailed("cannot read Open WebUI's revision in \(path): \(error)")
             return
         }
+        // A database Open WebUI never migrated (usage tables only, the quick start): nothing to compare.
+        guard record.revisions != nil || !record.leftoverTables.isEmpty else { return }
         let scripts = migrationScripts()
         let state = scripts?.state(of: record.revisions)
         let store = BackupStore(dataDirectory: dataDirectory)

@@ -43,6 +43,10 @@ struct OpenWebUIBackupTests {
             #expect(!run.stderr.contains("Backup"), "\(run.stderr)")
             #expect(!FileManager.default.fileExists(atPath: data.backupDirectory))
         }
+        // Without Open WebUI at all (the quick start): not a word about its scripts.
+        let quiet = try unmigrated.run(["--", "true"], scripts: false)
+        #expect(quiet.process.terminationStatus == 0)
+        #expect(!quiet.stderr.contains("migration scripts"), "\(quiet.stderr)")
     }
 
     @Test("retention: the newest 3 are kept (--keep-backups, MAI_ENTRYPOINT_KEEP_BACKUPS); other files in the folder are never touched")
