@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "MaiEnvironmentTests", dependencies: ["MaiEnvironment", "MaiTestSupport"]),
         // Helpers both database test targets need: the test cluster's URL, a process holding a SQLite lock.
         .target(name: "MaiTestSupport", path: "Tests/MaiTestSupport"),
-        .testTarget(name: "MaiDatabaseTests", dependencies: ["MaiDatabase", "MaiTestSupport"]),
+        .testTarget(name: "MaiDatabaseTests", dependencies: ["MaiDatabase", "MaiSystem", "MaiTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["MaiSystem", "mai-entrypoint", "MaiTestSupport"], exclude: ["Children"]),
     ],
     swiftLanguageModes: [.v6]

@@ -28,6 +28,7 @@ public enum EntryPoint {
     /// The subcommands that end at once on TERM or INT: they start nothing, and may wait on a socket or a database.
     static let shortSubcommands: [String: any ParsableCommand.Type] = [
         "env": EnvCommand.self, "status": StatusCommand.self, "healthcheck": HealthcheckCommand.self,
+        "backups": BackupsCommand.self,
     ]
 
     public static func main(_ context: StartContext) -> Never {
@@ -36,6 +37,7 @@ public enum EntryPoint {
         let arguments = context.arguments.map(displayText)
         if let first = arguments.first {
             if first == "init-db" { run(InitDBCommand.self, Array(arguments.dropFirst())) { try $0.execute(context) } }
+            if first == "restore" { run(RestoreCommand.self, Array(arguments.dropFirst())) { try $0.execute(context) } }
             if let type = shortSubcommands[first] { runShort(type, Array(arguments.dropFirst()), context) }
         }
         let rewritten = arguments.map { $0 == "--tag-child-output" ? "--tag-child-output=webui" : $0 }

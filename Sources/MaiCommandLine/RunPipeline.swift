@@ -1,4 +1,6 @@
+import ArgumentParser
 import Logging
+import MaiDatabase
 import MaiEnvironment
 import MaiLogging
 import MaiSupervision
@@ -25,13 +27,30 @@ func runPipeline(_ options: RunCommand, command: [[UInt8]], context: StartContex
     configuration.environment = loaded.environment
     configuration.readiness = try settings.readiness.configuration(port: loaded.environment["PORT"])
 
-    // 4. Usage tracking; a TERM or INT during it ends the program here.
-    try initializeBeforeStart(environment: loaded.environment.values, options: settings.database, inbox: context.inbox)
+    // 4. The database, for Open WebUI's sake and ours; a TERM or INT during any of it ends the program here.
+    //    The DATA_DIR lock (SQLite: one writer), held until the program exits; then the backup before Open WebUI's
+    //    migrations and the report of an interrupted one; then usage tracking.
+    let variables = loaded.environment.values
+    let database = OpenWebUIDatabase.resolve(variables)
+    let dataDirectory = OpenWebUIDatabase.dataDirectory(variables)
+    let lock = try lockDataDirectory(database, dataDirectory, settings.dataSafety, inbox: context.inbox, logger: logger)
+    try OpenWebUIDataStep(settings: settings.dataSafety, initRequired: settings.database.required, inbox: context.inbox,
+                          logger: logger).run(database, dataDirectory: dataDirectory)
+    try initializeBeforeStart(environment: variables, options: settings.database, inbox: context.inbox)
 
     // 5. Supervise, unless a stop was asked for meanwhile (looked at without taking it from the queue).
     if let signal = context.inbox.pendingStopRequest() {
         logger.warning("not starting the server: stopped by \(signal) before it was started")
         return 128 + signal.rawValue
     }
-    return try superviseCommand(command, configuration: configuration, inbox: context.inbox, logger: logger)
+    return try withExtendedLifetime(lock) {
+        try superviseCommand(command, configuration: configuration, inbox: context.inbox, logger: logger)
+    }
+}
+
+/// SQLite only: replicas of one PostgreSQL-backed client may share a DATA_DIR and must start side by side.
+private func lockDataDirectory(_ database: OpenWebUIDatabase, _ dataDirectory: String, _ settings: DataSafetySettings,
+                               inbox: SignalInbox, logger: Logger) throws(ExitCode) -> FileLock? {
+    guard case .sqlite? = try? DatabaseLocation.locate(database) else { return nil }
+    return try DataDirectoryLock.acquire(dataDirectory, timeout: settings.gateTimeout, inbox: inbox, logger: logger)
 }

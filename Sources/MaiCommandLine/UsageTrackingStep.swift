@@ -28,7 +28,7 @@ func initializeUsageTracking(environment: [String: String], options: DatabaseSet
 }
 
 /// A wait on the inbox; if reading it fails the wait still lasts its time, so retries never spin.
-private func waitForStop(_ inbox: SignalInbox, _ timeout: Duration) -> Signal? {
+func waitForStop(_ inbox: SignalInbox, _ timeout: Duration) -> Signal? {
     do {
         return try inbox.waitForStopRequest(timeout: timeout)
     } catch {

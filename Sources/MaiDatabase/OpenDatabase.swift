@@ -25,7 +25,7 @@ public func openDatabase(_ location: DatabaseLocation, mode: AccessMode, timeout
 }
 
 /// `mkdir -p` for the SQLite file's folder; an existing folder is left as it is.
-func createParentDirectory(of path: String) throws(DatabaseError) {
+public func createParentDirectory(of path: String) throws(DatabaseError) {
     guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return }
     let directory = String(path[..<slash])
     var prefix = directory.hasPrefix("/") ? "" : "."

@@ -86,9 +86,14 @@ public struct OpenWebUIDatabase: Equatable, Sendable {
         return PythonPath.resolved(environment["DATA_DIR"] ?? backendDirectory + "/data", workingDirectory: workingDirectory)
     }
 
+    /// DATA_DIR as Open WebUI computes it, against this process's working directory (the server's).
+    public static func dataDirectory(_ environment: [String: String]) -> String {
+        dataDirectory(environment, workingDirectory: currentDirectory())
+    }
+
     private static func nonEmpty(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
 
-    private static func currentDirectory() -> String {
+    public static func currentDirectory() -> String {
         guard let buffer = getcwd(nil, 0) else { return "/" }
         defer { free(buffer) }
         return String(cString: buffer)

@@ -1,11 +1,11 @@
 import Glibc
 
 /// Why a file could not be read; `notFound` is told apart because a missing default `.env` is not an error.
-enum FileReadError: Error, Equatable {
+public enum FileReadError: Error, Equatable {
     case notFound
     case failed(reason: String)
 
-    var reason: String {
+    public var reason: String {
         switch self {
         case .notFound: "no such file"
         case .failed(let reason): reason
@@ -17,7 +17,7 @@ enum FileReadError: Error, Equatable {
 /// runaway file (a log) must not be read into memory. Anything else (a FIFO, a socket, a device) is refused
 /// without waiting on it: the program reads these files while every signal is blocked, so a read that never
 /// returns would make it deaf to TERM.
-func readFile(_ path: String, limit: Int) throws(FileReadError) -> [UInt8] {
+public func readFile(_ path: String, limit: Int) throws(FileReadError) -> [UInt8] {
     let fd = try openForReading(path)
     defer { close(fd) }
     var info = stat()

@@ -26,6 +26,11 @@ public struct MonotonicInstant: Comparable, Sendable {
 public struct WallClockTime: Sendable {
     public let year, month, day, hour, minute, second, millisecond: Int
 
+    public init(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, millisecond: Int) {
+        (self.year, self.month, self.day, self.hour, self.minute, self.second, self.millisecond) =
+            (year, month, day, hour, minute, second, millisecond)
+    }
+
     public static func now() -> WallClockTime {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
@@ -53,6 +58,11 @@ extension Duration {
     public var secondsText: String {
         let tenths = (components.seconds * 10) + components.attoseconds / 100_000_000_000_000_000
         return "\(tenths / 10).\(abs(tenths % 10))"
+    }
+
+    /// Whole milliseconds, rounded down (`1234 ms` in a log line).
+    public var wholeMilliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
     }
 
     public var totalSeconds: Double {

@@ -8,19 +8,21 @@ public final class SQLiteConnection: SQLConnection {
         case readWriteCreate
         /// Never creates or writes anything (`status`).
         case readOnly
+        /// An existing file only: a backup's source, a restore's target.
+        case readWriteExisting
     }
 
     public let dialect = SQLDialect.sqlite
     public let path: String
     let handle: OpaquePointer
-    private let busyWait: SQLiteBusyWait
+    let busyWait: SQLiteBusyWait
 
     /// `busyTimeout` bounds each wait for another process's lock; `stop` can cut it short.
     public init(path: String, mode: Mode, busyTimeout: Duration, stop: StopRequests) throws(DatabaseError) {
         let handle = try Self.open(path, mode)
         let busyWait = SQLiteBusyWait(timeout: busyTimeout, stop: stop)
         busyWait.install(on: handle)
-        if mode == .readWriteCreate && sqlite3_db_readonly(handle, "main") == 1 {
+        if mode != .readOnly && sqlite3_db_readonly(handle, "main") == 1 {
             sqlite3_close_v2(handle)
             let reason = access(path, W_OK) == 0 ? 0 : errno
             throw .sqlite(SQLiteFailure(path: path, code: SQLITE_READONLY, systemErrno: reason, message: "read-only file"))
@@ -34,7 +36,11 @@ public final class SQLiteConnection: SQLConnection {
 
     private static func open(_ path: String, _ mode: Mode) throws(DatabaseError) -> OpaquePointer {
         var pointer: OpaquePointer?
-        let access = mode == .readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        let access = switch mode {
+        case .readOnly: SQLITE_OPEN_READONLY
+        case .readWriteExisting: SQLITE_OPEN_READWRITE
+        case .readWriteCreate: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        }
         // NOMUTEX: one thread uses the connection. URI off: a path is a path, even with `?` or `file:`.
         let result = sqlite3_open_v2(path, &pointer, access | SQLITE_OPEN_NOMUTEX, nil)
         guard let pointer else { throw .sqlite(SQLiteFailure(path: path, code: SQLITE_NOMEM, message: "out of memory")) }

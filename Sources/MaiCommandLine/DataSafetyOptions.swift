@@ -1,0 +1,49 @@
+import ArgumentParser
+
+/// Options that protect Open WebUI's data: the backup before its migrations and the DATA_DIR lock.
+struct DataSafetyOptions: ParsableArguments {
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
+        "Backups of webui.db kept in DATA_DIR/backups; 0 makes none (default 3). (env: \(OptionEnvironment.variable(for: "keep-backups")))",
+        valueName: "N"), transform: Count.checked)
+    var keepBackups: Count?
+
+    @Flag(name: .long, help: help("Exit 1 instead of starting the server when the backup before Open WebUI's migrations cannot be made.", "backup-required"))
+    var backupRequired = false
+
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
+        "Folder holding Open WebUI's open_webui/ package, whose migration scripts name the head revision (default: the working directory, then /app/backend). (env: \(OptionEnvironment.variable(for: "openwebui-dir")))",
+        valueName: "PATH"))
+    var openwebuiDir: String?
+
+    @Option(name: .long, parsing: .unconditional, help: seconds("Seconds to wait for another instance that holds DATA_DIR before exiting 1 (default 120).", "gate-timeout"),
+            transform: Seconds.checked)
+    var gateTimeout: Seconds?
+
+    func settings(_ environment: OptionEnvironment) throws(UsageError) -> DataSafetySettings {
+        var settings = DataSafetySettings()
+        if let keep = try resolve(keepBackups, "keep-backups", environment) { settings.keepBackups = keep.value }
+        let requiredByEnvironment = try environment.flag("backup-required") ?? false
+        settings.backupRequired = backupRequired || requiredByEnvironment
+        settings.openWebUIDirectory = openwebuiDir ?? environment.string("openwebui-dir")
+        if let timeout = try resolve(gateTimeout, "gate-timeout", environment) { settings.gateTimeout = timeout.duration }
+        return settings
+    }
+}
+
+struct DataSafetySettings: Sendable, Equatable {
+    var keepBackups = 3
+    var backupRequired = false
+    /// nil: the working directory, then /app/backend.
+    var openWebUIDirectory: String?
+    var gateTimeout: Duration = .seconds(120)
+}
+
+/// A whole number, 0 or more.
+struct Count: OptionValue, Equatable {
+    let value: Int
+
+    static func parse(_ text: String) throws(OptionValueError) -> Count {
+        guard let value = Int(text), value >= 0, value <= 1_000_000 else { throw OptionValueError("not a whole number of 0 or more") }
+        return Count(value: value)
+    }
+}

@@ -1,0 +1,128 @@
+import ArgumentParser
+import Glibc
+import Logging
+import MaiDatabase
+import MaiSystem
+
+/// The step before the server starts that keeps Open WebUI's SQLite database recoverable: it reports a
+/// migration that was interrupted (leftover `_alembic_tmp_*` tables, a revision no script names) and, when
+/// Open WebUI is about to migrate (its `alembic_version` is not the head of the installed scripts), copies
+/// `webui.db` into DATA_DIR/backups first.
+struct OpenWebUIDataStep {
+    let settings: DataSafetySettings
+    /// `--init-required`: a half-migrated database stops the run too.
+    let initRequired: Bool
+    let inbox: SignalInbox
+    let logger: Logger
+
+    func run(_ database: OpenWebUIDatabase, dataDirectory: String) throws(ExitCode) {
+        switch try? DatabaseLocation.locate(database) {
+        case nil:
+            return  // usage tracking names what is wrong with the URL
+        case .postgres:
+            logger.info("Open WebUI's database is PostgreSQL: no backup is made before its migrations; take a pg_dump before upgrading the image")
+        case .sqlite(let path):
+            try protect(path, dataDirectory: dataDirectory)
+        }
+    }
+
+    private func protect(_ path: String, dataDirectory: String) throws(ExitCode) {
+        guard access(path, F_OK) == 0 else { return }  // fresh: Open WebUI creates everything
+        let stop = StopRequests { timeout in waitForStop(inbox, timeout) }
+        let record: AlembicRecord
+        do {
+            let connection = try SQLiteConnection(path: path, mode: .readWriteExisting, busyTimeout: .seconds(10), stop: stop)
+            record = try AlembicRecord.read(connection)
+        } catch .interrupted(let signal) {
+            throw stopped(by: signal)
+        } catch {
+            try backupFailed("cannot read Open WebUI's revision in \(path): \(error)")
+            return
+        }
+        let scripts = migrationScripts()
+        let state = scripts?.state(of: record.revisions)
+        let store = BackupStore(dataDirectory: dataDirectory)
+        if let diagnosis = interruptedMigration(record, state: state, scripts: scripts, store: store, path: path) {
+            logger.error("\(diagnosis)")
+            if initRequired {
+                logger.error("not starting the server: \(fileName(path)) needs a restore first (--init-required)")
+                throw ExitCode(1)
+            }
+            return  // no backup of a half-migrated database: it would push a good one out of the retention
+        }
+        guard case .pending(let from) = state else { return }
+        guard settings.keepBackups > 0 else {
+            logger.info("no backup of \(fileName(path)) before Open WebUI migrations: backups are off (--keep-backups 0)")
+            return
+        }
+        do {
+            let made = try store.backUp(databasePath: path, revision: from.joined(separator: "_"), keep: settings.keepBackups,
+                                        busyTimeout: .seconds(10), stop: stop)
+            logger.info("Backup of \(fileName(path)) before Open WebUI migrations: \(made.file.path) (\(byteCount(made.file.bytes)), \(made.duration.wholeMilliseconds) ms)",
+                        metadata: ["revision": "\(from.joined(separator: ","))", "head": "\(scripts?.heads.sorted().joined(separator: ",") ?? "")"])
+            for name in made.deleted {
+                logger.info("deleted the old backup \(store.directory)/\(name) (--keep-backups \(settings.keepBackups))")
+            }
+        } catch .database(.interrupted(let signal)) {
+            throw stopped(by: signal)
+        } catch {
+            try backupFailed("no backup of \(fileName(path)) before Open WebUI migrations: \(error)")
+        }
+    }
+
+    /// The installed Open WebUI's scripts; nil (and one warning) when they cannot be found or read.
+    private func migrationScripts() -> MigrationScripts? {
+        switch MigrationScripts.locate(given: settings.openWebUIDirectory, workingDirectory: OpenWebUIDatabase.currentDirectory()) {
+        case .failure(let failure):
+            logger.warning("Open WebUI's migration scripts are not in \(failure.tried.joined(separator: " or ")) (set --openwebui-dir to the folder holding open_webui/): no backup is made before its migrations")
+            return nil
+        case .success(let directory):
+            do {
+                let scripts = try MigrationScripts.read(versionsDirectory: directory)
+                if !scripts.unreadable.isEmpty {
+                    logger.warning("Open WebUI migration scripts without a readable revision in \(directory), left out: \(scripts.unreadable.joined(separator: ", "))")
+                }
+                return scripts
+            } catch {
+                logger.warning("\(error): no backup is made before its migrations")
+                return nil
+            }
+        }
+    }
+
+    /// One line naming what an interrupted migration left, the newest backup and the command that restores it.
+    private func interruptedMigration(_ record: AlembicRecord, state: MigrationState?, scripts: MigrationScripts?,
+                                      store: BackupStore, path: String) -> String? {
+        var findings: [String] = []
+        let revision = record.revisions?.joined(separator: ", ") ?? "none"
+        if !record.leftoverTables.isEmpty {
+            findings.append("an interrupted Open WebUI migration left the tables \(record.leftoverTables.joined(separator: ", ")) (alembic revision \(revision))")
+        }
+        if case .unknown(let revisions) = state, let scripts {
+            findings.append("its alembic revision \(revisions.joined(separator: ", ")) is named by none of Open WebUI's migration scripts in \(scripts.directory) (a database of a newer Open WebUI, or a damaged alembic_version)")
+        }
+        guard !findings.isEmpty else { return nil }
+        let advice = store.list().first.map { newest in
+            "the newest backup is \(newest.path) (\(newest.name.readableTime), revision \(newest.name.revision)): stop the server and run \"mai-entrypoint restore \(newest.name.fileName)\""
+        } ?? "there is no backup in \(store.directory) to restore"
+        return "\(path): " + findings.joined(separator: "; ") + "; Open WebUI will fail to migrate it; " + advice
+    }
+
+    private func backupFailed(_ reason: String) throws(ExitCode) {
+        guard settings.backupRequired else {
+            logger.warning("\(reason); starting the server anyway (--backup-required would stop here)")
+            return
+        }
+        logger.error("not starting the server: \(reason) (--backup-required)")
+        throw ExitCode(1)
+    }
+
+    private func stopped(by signal: Signal) -> ExitCode {
+        logger.warning("not starting the server: stopped by \(signal) before Open WebUI's migrations")
+        return ExitCode(128 + signal.rawValue)
+    }
+}
+
+private func fileName(_ path: String) -> String {
+    path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
+}
