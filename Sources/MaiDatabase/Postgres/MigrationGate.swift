@@ -51,20 +51,20 @@ public enum MigrationGate {
         public var isHeld: Bool { connection != nil }
     }
 
-    /// Passes the gate for `target`. `head` is the installed Open WebUI's head revision (nil when its scripts
+    /// Passes the gate for `target`. `scripts` are the installed Open WebUI's migration scripts (nil when they
     /// were not found: then every start counts as pending, which serializes starts but never races).
-    public static func pass(target: PostgresTarget, head: String?, timeout: Duration, stop: StopRequests,
+    public static func pass(target: PostgresTarget, scripts: MigrationScripts?, timeout: Duration, stop: StopRequests,
                             logger: Logger) throws(DatabaseError) -> Outcome {
         let connection = try PostgresConnection(target: target, timeout: .seconds(10))
-        if let current = try openWebUIRevision(connection), current == head { return .open(revision: current) }
+        if let current = try settledRevision(connection, scripts) { return .open(revision: current) }
         let started = MonotonicInstant.now()
         var announced = false
         while true {
             if try connection.query(tryLock, []).first?.first?.text == "t" {
-                let revision = try openWebUIRevision(connection)
                 // The holder before this one may have run them all: then nobody needs the gate any more.
-                if let revision, revision == head { return .open(revision: revision) }
-                return .held(Hold(connection, waited: started.duration(to: .now()), revision: revision))
+                if let current = try settledRevision(connection, scripts) { return .open(revision: current) }
+                let revisions = try AlembicRecord.read(connection).revisions
+                return .held(Hold(connection, waited: started.duration(to: .now()), revision: revisions?.joined(separator: ",")))
             }
             if !announced {
                 logger.info("waiting for another instance's Open WebUI migrations", metadata: [
@@ -77,10 +77,15 @@ public enum MigrationGate {
         }
     }
 
-    /// Open WebUI's `alembic_version` in the connection's schema; nil when the table does not exist yet.
-    static func openWebUIRevision(_ connection: PostgresConnection) throws(DatabaseError) -> String? {
-        let exists = try connection.query("SELECT to_regclass('alembic_version') IS NOT NULL", [])
-        guard exists.first?.first?.text == "t" else { return nil }
-        return try connection.query("SELECT version_num FROM alembic_version", []).first?.first?.text
+    /// The database's revision when Open WebUI has nothing to migrate at start: at the head of its scripts, or at
+    /// a revision they do not know (a newer Open WebUI's database: its own start fails, and no gate helps). nil:
+    /// migrations pending, or no scripts to tell.
+    static func settledRevision(_ connection: PostgresConnection, _ scripts: MigrationScripts?) throws(DatabaseError) -> String? {
+        guard let scripts else { return nil }
+        let revisions = try AlembicRecord.read(connection).revisions
+        switch scripts.state(of: revisions) {
+        case .upToDate, .unknown: return revisions?.joined(separator: ",")
+        case .fresh, .pending: return nil
+        }
     }
 }

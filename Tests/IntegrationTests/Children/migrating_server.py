@@ -28,8 +28,8 @@ def psql(sql):
 
 
 note("start")
-current = psql("SELECT CASE WHEN to_regclass('alembic_version') IS NULL THEN '' "
-               "ELSE (SELECT coalesce(max(version_num), '') FROM alembic_version) END")
+exists = psql("SELECT to_regclass('alembic_version') IS NOT NULL") == "t"
+current = psql("SELECT coalesce(max(version_num), '') FROM alembic_version") if exists else ""
 if current != head:
     note("migrate-begin")
     psql("CREATE TABLE IF NOT EXISTS alembic_version (version_num varchar(32) NOT NULL PRIMARY KEY)")
