@@ -41,7 +41,7 @@ struct OpenWebUIDataStep {
         }
         // A database Open WebUI never migrated (usage tables only, the quick start): nothing to compare.
         guard record.revisions != nil || !record.leftoverTables.isEmpty else { return }
-        let scripts = migrationScripts()
+        let scripts = installedMigrationScripts(settings, logger: logger, otherwise: "no backup is made before its migrations")
         let state = scripts?.state(of: record.revisions)
         let store = BackupStore(dataDirectory: dataDirectory)
         if let diagnosis = interruptedMigration(record, state: state, scripts: scripts, store: store, path: path) {
@@ -74,26 +74,6 @@ struct OpenWebUIDataStep {
             throw stopped(by: signal)
         } catch {
             try backupFailed("no backup of \(fileName(path)) before Open WebUI migrations: \(error)")
-        }
-    }
-
-    /// The installed Open WebUI's scripts; nil (and one warning) when they cannot be found or read.
-    private func migrationScripts() -> MigrationScripts? {
-        switch MigrationScripts.locate(given: settings.openWebUIDirectory, workingDirectory: OpenWebUIDatabase.currentDirectory()) {
-        case .failure(let failure):
-            logger.warning("Open WebUI's migration scripts are not in \(failure.tried.joined(separator: " or ")) (set --openwebui-dir to the folder holding open_webui/): no backup is made before its migrations")
-            return nil
-        case .success(let directory):
-            do {
-                let scripts = try MigrationScripts.read(versionsDirectory: directory)
-                if !scripts.unreadable.isEmpty {
-                    logger.warning("Open WebUI migration scripts without a readable revision in \(directory), left out: \(scripts.unreadable.joined(separator: ", "))")
-                }
-                return scripts
-            } catch {
-                logger.warning("\(error): no backup is made before its migrations")
-                return nil
-            }
         }
     }
 
@@ -132,4 +112,25 @@ struct OpenWebUIDataStep {
 
 private func fileName(_ path: String) -> String {
     path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
+}
+
+/// The installed Open WebUI's migration scripts; nil, and one warning ending in `otherwise`, when they cannot
+/// be found or read.
+func installedMigrationScripts(_ settings: DataSafetySettings, logger: Logger, otherwise: String) -> MigrationScripts? {
+    switch MigrationScripts.locate(given: settings.openWebUIDirectory, workingDirectory: OpenWebUIDatabase.currentDirectory()) {
+    case .failure(let failure):
+        logger.warning("Open WebUI's migration scripts are not in \(failure.tried.joined(separator: " or ")) (set --openwebui-dir to the folder holding open_webui/): \(otherwise)")
+        return nil
+    case .success(let directory):
+        do {
+            let scripts = try MigrationScripts.read(versionsDirectory: directory)
+            if !scripts.unreadable.isEmpty {
+                logger.warning("Open WebUI migration scripts without a readable revision in \(directory), left out: \(scripts.unreadable.joined(separator: ", "))")
+            }
+            return scripts
+        } catch {
+            logger.warning("\(error): \(otherwise)")
+            return nil
+        }
+    }
 }

@@ -37,6 +37,8 @@ func runPipeline(_ options: RunCommand, command: [[UInt8]], context: StartContex
     try OpenWebUIDataStep(settings: settings.dataSafety, initRequired: settings.database.required, inbox: context.inbox,
                           logger: logger).run(database, dataDirectory: dataDirectory)
     try initializeBeforeStart(environment: variables, options: settings.database, inbox: context.inbox)
+    //    PostgreSQL: replicas take turns through Open WebUI's pending migrations, each until its server is ready.
+    let gate = try passMigrationGate(database, settings.dataSafety, inbox: context.inbox, logger: logger)
 
     // 5. Supervise, unless a stop was asked for meanwhile (looked at without taking it from the queue).
     if let signal = context.inbox.pendingStopRequest() {
@@ -44,7 +46,8 @@ func runPipeline(_ options: RunCommand, command: [[UInt8]], context: StartContex
         return 128 + signal.rawValue
     }
     return try withExtendedLifetime(lock) {
-        try superviseCommand(command, configuration: configuration, inbox: context.inbox, logger: logger)
+        try superviseCommand(command, configuration: configuration, inbox: context.inbox, logger: logger,
+                             whenSettled: releaseWhenSettled(gate, logger: logger))
     }
 }
 

@@ -12,8 +12,10 @@ func announceStart(logger: Logger) throws {
 }
 
 /// The main job: run the child, report how it ended. Returns the exit status.
-func superviseCommand(_ command: [[UInt8]], configuration: SupervisorConfiguration, inbox: SignalInbox, logger: Logger) throws -> Int32 {
-    var supervisor = Supervisor(configuration: configuration, inbox: inbox, logger: logger)
+/// `whenSettled` runs once the server is ready, given up on or gone (the migration gate's release).
+func superviseCommand(_ command: [[UInt8]], configuration: SupervisorConfiguration, inbox: SignalInbox, logger: Logger,
+                      whenSettled: (() -> Void)? = nil) throws -> Int32 {
+    var supervisor = Supervisor(configuration: configuration, inbox: inbox, logger: logger, whenSettled: whenSettled)
     let outcome: SupervisionOutcome
     do {
         outcome = try supervisor.run(command)

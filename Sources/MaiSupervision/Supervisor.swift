@@ -29,9 +29,15 @@ public struct Supervisor: ~Copyable {
     private var reportedFailures = Set<String>()
     private var inboxPausedUntil: MonotonicInstant?
     private var reapAgainAt: MonotonicInstant?
+    /// Called once, when the server has settled: ready, given up on, or exited (see `settled()`).
+    private var whenSettled: (() -> Void)?
 
-    public init(configuration: SupervisorConfiguration, inbox: SignalInbox, logger: Logger) {
+    /// `whenSettled` runs once the server is ready, the ready timeout has passed or the child has exited; with
+    /// no readiness probe, right after the start (there is no other moment to wait for).
+    public init(configuration: SupervisorConfiguration, inbox: SignalInbox, logger: Logger,
+                whenSettled: (() -> Void)? = nil) {
         self.configuration = configuration
+        self.whenSettled = whenSettled
         self.inbox = inbox
         self.logger = logger
         self.policy = SignalPolicy(terminalAttached: isatty(STDIN_FILENO) == 1)
@@ -82,7 +88,12 @@ public struct Supervisor: ~Copyable {
         child = try spawnProcess(command, options: options)
         childStarted = MonotonicInstant.now()
         logger.info("child started", metadata: ["pid": .stringConvertible(child), "command": "\(command.map(displayText).joined(separator: " "))"])
-        if let configuration = configuration.readiness { readiness = Readiness(configuration, started: childStarted, child: child) }
+        if let configuration = configuration.readiness { readiness = Readiness(configuration, started: childStarted, child: child) } else { settled() }
+    }
+
+    private mutating func settled() {
+        whenSettled?()
+        whenSettled = nil
     }
 
     // MARK: Waiting
@@ -155,10 +166,12 @@ public struct Supervisor: ~Copyable {
         switch readiness?.step(readyDescriptors: ready) {
         case .ready(let elapsed)?:
             logger.info("Web server ready after \(elapsed.secondsText) s", metadata: ["url": "\(url)"])
+            settled()
             perform(sequence.serverSettled(now: .now()))
         case .gaveUp?:
             let timeout = readiness?.configuration.readyTimeout.secondsText ?? ""
             logger.warning("Web server not ready after \(timeout) s; no longer probing", metadata: ["url": "\(url)"])
+            settled()
             perform(sequence.serverSettled(now: .now()))
         case .switched(let previous, let next)?:
             logger.info("readiness probe follows the server to port \(next.address.port)", metadata: [
@@ -291,6 +304,7 @@ public struct Supervisor: ~Copyable {
     private mutating func childReaped(_ status: ExitStatus) {
         childStatus = status
         readiness?.cancel()
+        settled()
         logger.info("child exited", metadata: [
             "pid": .stringConvertible(child), "status": "\(status)", "uptime": "\(childStarted.duration(to: .now()).secondsText)s",
         ])
