@@ -230,16 +230,16 @@ public struct Supervisor: ~Copyable {
     private mutating func perform(_ action: StopSequence.Action) {
         switch action {
         case .hold(let signal, _):
-            if configuration.drain > .zero { publish(.stopping) }
+            announceStopping()
             logger.warning("stop requested while the web server is starting; waiting up to \(sequence.startupGrace.secondsText) s",
                            metadata: ["signal": "\(signal)"])
         case .drain(let signal, _):
-            publish(.stopping)
+            announceStopping()
             logger.info("draining for \(configuration.drain.secondsText) s before forwarding \(signal)", metadata: [
                 "signal": "\(signal)", "pid": .stringConvertible(forwardTarget),
             ])
         case .beginStop(let signal, let why, _):
-            if configuration.drain > .zero && publishedState != .stopping { publish(.stopping) }
+            announceStopping()
             switch why {
             case .graceOver:
                 logger.warning("the web server is still not ready; forwarding the stop", metadata: ["signal": "\(signal)"])
@@ -289,6 +289,12 @@ public struct Supervisor: ~Copyable {
     }
 
     // MARK: The state file
+
+    /// With a drain, `healthcheck` fails from the first stop request on, held, draining or forwarded.
+    private mutating func announceStopping() {
+        guard configuration.drain > .zero, publishedState != .stopping else { return }
+        publish(.stopping)
+    }
 
     /// Tells `healthcheck` the state. A failure is logged once, as a warning, and changes nothing else: the
     /// drain still delays the TERM, and the health check goes on asking the server.
