@@ -85,9 +85,6 @@ struct StopSequence {
     /// The stop signal that began the stop, if one did.
     var stopSignal: Signal? { stop?.signal }
 
-    /// A stop was asked for: it is held, draining or under way.
-    var isStopping: Bool { held != nil || draining != nil || stop != nil }
-
     var isDraining: Bool { draining != nil }
 
     /// When the loop must wake up next for this sequence; nil: no deadline pending.

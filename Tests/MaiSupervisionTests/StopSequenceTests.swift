@@ -184,14 +184,4 @@ import Testing
         #expect(!stop.isDraining)
         #expect(stop.stopRequested(.terminate, serverStarting: false, now: at(1)) == [.forward(.terminate)])
     }
-
-    @Test func itIsStoppingOnceASignalWasTakenForAStop() {
-        var drained = sequence(drain: 5)
-        #expect(!drained.isStopping)
-        _ = drained.stopRequested(.terminate, serverStarting: false, now: t0)
-        #expect(drained.isStopping)
-        var held = sequence(drain: 5)
-        _ = held.stopRequested(.terminate, serverStarting: true, now: t0)
-        #expect(held.isStopping)
-    }
 }
