@@ -47,6 +47,8 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var readiness: ReadinessOptions
 
+    @OptionGroup var serverUser: ServerUserOptions
+
     /// Where the command starts is found by the parser: at the first word that is neither a known option nor
     /// its value, or after `--` (which it keeps, first). Only the position is used: the command itself is taken
     /// from the raw arguments, byte for byte.
@@ -59,7 +61,8 @@ struct RunCommand: ParsableCommand {
                     supervisor: try supervisorConfiguration(environment),
                     environmentRequest: try environmentFiles.request(environment),
                     database: try database.settings(environment),
-                    readiness: try readiness.settings(environment))
+                    readiness: try readiness.settings(environment),
+                    serverUser: try serverUser.settings(environment))
     }
 
     func supervisorConfiguration(_ environment: OptionEnvironment) throws(UsageError) -> SupervisorConfiguration {
@@ -101,6 +104,7 @@ struct RunSettings: Sendable {
     var environmentRequest: EnvironmentRequest
     var database: DatabaseSettings
     var readiness: ReadinessSettings
+    var serverUser: ServerUserSettings
 }
 
 /// Help text that names the option's environment variable too.

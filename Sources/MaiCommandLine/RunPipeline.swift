@@ -22,13 +22,19 @@ func runPipeline(_ options: RunCommand, command: [[UInt8]], context: StartContex
     try announceStart(logger: logger)
     EnvironmentFileOptions.logLoaded(loaded, ignored: ignored, to: logger)
     var configuration = settings.supervisor
-    configuration.environment = loaded.environment
     configuration.readiness = try settings.readiness.configuration(port: loaded.environment["PORT"])
 
-    // 4. Usage tracking; a TERM or INT during it ends the program here.
-    try initializeBeforeStart(environment: loaded.environment.values, options: settings.database, inbox: context.inbox)
+    // 4. What the server finds: warnings about its settings, its user (--user) and a DATA_DIR that user can
+    //    write, a secret key kept in DATA_DIR when none is given.
+    let server = try prepareServer(settings.serverUser, environment: loaded.environment, logger: logger)
+    configuration.environment = server.environment
+    configuration.credentials = server.account?.credentials
 
-    // 5. Supervise, unless a stop was asked for meanwhile (looked at without taking it from the queue).
+    // 5. Usage tracking; a TERM or INT during it ends the program here. What it creates becomes the server's.
+    try initializeBeforeStart(environment: server.environment.values, options: settings.database, inbox: context.inbox)
+    server.handOverCreatedFiles(logger: logger)
+
+    // 6. Supervise, unless a stop was asked for meanwhile (looked at without taking it from the queue).
     if let signal = context.inbox.pendingStopRequest() {
         logger.warning("not starting the server: stopped by \(signal) before it was started")
         return 128 + signal.rawValue

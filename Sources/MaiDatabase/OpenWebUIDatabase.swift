@@ -86,6 +86,11 @@ public struct OpenWebUIDatabase: Equatable, Sendable {
         return PythonPath.resolved(environment["DATA_DIR"] ?? backendDirectory + "/data", workingDirectory: workingDirectory)
     }
 
+    /// Open WebUI's DATA_DIR for this environment and this process's working directory.
+    public static func dataDirectory(_ environment: [String: String]) -> String {
+        dataDirectory(environment, workingDirectory: currentDirectory())
+    }
+
     private static func nonEmpty(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
 
     private static func currentDirectory() -> String {

@@ -5,6 +5,11 @@ import MaiSystem
 // waits in the inbox instead of being dropped (the kernel drops a default-disposition signal sent to PID 1) or
 // killing a half-started program; then (2) parse the options, (3) load the environment, (4) initialize the
 // usage-tracking database and (5) supervise the command: see `runPipeline` in MaiCommandLine/RunPipeline.swift.
+//
+// The one thing before (1): a child that runs as another user (--user) starts as this binary, which applies
+// the credentials and execs the command (MaiSystem/CredentialSwitch.swift); it is never the program itself, and
+// blocking signals there would only have to be undone.
+CredentialSwitch.runIfRequested(commandLineArguments())
 let inbox: SignalInbox
 do {
     inbox = try SignalInbox()
