@@ -47,7 +47,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "MaiSupervisionTests", dependencies: ["MaiSupervision", "MaiLogging", "MaiSystem", "MaiCommandLine", "MaiHealth"]),
+        .testTarget(name: "MaiSupervisionTests", dependencies: ["MaiSupervision", "MaiLogging", "MaiSystem", "MaiCommandLine", "MaiHealth", "MaiDatabase"]),
         .testTarget(name: "MaiEnvironmentTests", dependencies: ["MaiEnvironment", "MaiTestSupport"]),
         // Helpers both database test targets need: the test cluster's URL, a process holding a SQLite lock.
         .target(name: "MaiTestSupport", path: "Tests/MaiTestSupport"),

@@ -7,6 +7,13 @@ public struct PasswdEntry: Sendable, Equatable {
     public let uid: uid_t
     public let gid: gid_t
     public let home: String
+
+    public init(name: String, uid: uid_t, gid: gid_t, home: String) {
+        self.name = name
+        self.uid = uid
+        self.gid = gid
+        self.home = home
+    }
 }
 
 /// One line of /etc/group: `name:password:gid:member,member`.

@@ -8,6 +8,13 @@ public struct OwnershipReport: Sendable, Equatable {
     public var failed = 0
     /// The first failure, `PATH: REASON`, for the log line.
     public var firstFailure: String?
+
+    public init(examined: Int = 0, changed: Int = 0, failed: Int = 0, firstFailure: String? = nil) {
+        self.examined = examined
+        self.changed = changed
+        self.failed = failed
+        self.firstFailure = firstFailure
+    }
 }
 
 /// `chown -R -P UID:GID DIRECTORY`, touching only what differs: the folder and everything under it get the
