@@ -15,7 +15,8 @@ struct RunCommand: ParsableCommand {
             Everything after -- is the command, even a word that names a subcommand.
 
             EXIT STATUS: the child's exit status, or 128+N when it was killed by signal N (143 for TERM);
-            2 for a usage error; 126 when COMMAND cannot be run, 127 when it is not found.
+            2 for a usage error; 126 when COMMAND cannot be run, 127 when it is not found;
+            1 when the server could not work (a DATA_DIR the --user cannot write, an unusable secret key file).
             """,
         version: programVersion)
 
