@@ -14,7 +14,7 @@ struct ServerUserOptions: ParsableArguments {
     func settings(_ environment: OptionEnvironment) throws(UsageError) -> ServerUserSettings {
         let spec = try resolve(user, "user", environment)?.spec
         let chown = try environment.flag("chown-data") ?? false || chownData
-        let source = user != nil ? "--user" : OptionEnvironment.variable(for: "user")
+        let source = user != nil ? "--user" : environment.describe("user")
         if chown && spec == nil {
             throw UsageError("\(chownData ? "--chown-data" : environment.describe("chown-data")) needs --user (\(OptionEnvironment.variable(for: "user")))")
         }
