@@ -43,13 +43,19 @@ public struct SpawnOptions: Sendable {
 public func spawnProcess(_ arguments: [[UInt8]], options: SpawnOptions = SpawnOptions()) throws(SpawnError) -> pid_t {
     guard let command = arguments.first else { throw SpawnError(command: "", errno: ENOENT) }
     let environment = options.environment ?? EnvironmentBlock.current()
-    guard let credentials = options.credentials else {
-        let path = try resolveExecutable(command, searchPath: environment.bytes("PATH").map(Array.init))
-        return try launch(path, arguments, environment: environment, options: options, reportDescriptor: nil)
+    if let credentials = options.credentials {
+        return try spawnAsUser(arguments, credentials, environment: environment, options: options)
     }
-    // posix_spawn cannot change credentials: this program is started instead, as a stage that applies them
-    // and then execs the command (see `CredentialSwitch`). It reports a failure, before or at its exec, on a
-    // close-on-exec pipe, so the caller learns of it as of any spawn error: nothing arrives once the exec worked.
+    let path = try resolveExecutable(command, searchPath: environment.bytes("PATH").map(Array.init))
+    return try launch(path, arguments, environment: environment, options: options, reportDescriptor: nil)
+}
+
+/// posix_spawn cannot change credentials: this program is started instead, as a stage that applies them and
+/// then execs the command (see `CredentialSwitch`). It reports a failure, before or at its exec, on a
+/// close-on-exec pipe, so the caller learns of it as of any spawn error: nothing arrives once the exec worked.
+private func spawnAsUser(_ arguments: [[UInt8]], _ credentials: Credentials, environment: EnvironmentBlock,
+                         options: SpawnOptions) throws(SpawnError) -> pid_t {
+    let command = arguments.first ?? []
     let report: Pipe
     do { report = try Pipe() } catch { throw SpawnError(command: displayText(command), errno: error.errno) }
     defer { close(report.readEnd) }
