@@ -48,6 +48,11 @@ func prepareServer(_ settings: ServerUserSettings, environment: EnvironmentBlock
 }
 
 private func resolveAccount(_ spec: UserSpec, source: String, logger: Logger) throws -> Account {
+    // setgroups, setgid and setuid need root (CAP_SETGID, CAP_SETUID): said here, before anything is made.
+    guard geteuid() == 0 else {
+        logger.error("cannot run the server as \(spec) (\(source)): mai-entrypoint itself runs as uid \(geteuid()), and only root can change users (start the container as root, or leave \(source) out)")
+        throw ExitCode(1)
+    }
     do {
         return try Account.resolve(spec, in: try AccountFiles.load())
     } catch .unreadable(let path, let reason) {

@@ -175,6 +175,18 @@ struct ServerUserTests {
         #expect(group.stderrLines.last == "mai-entrypoint: error: MAI_ENTRYPOINT_USER tester:ghosts: no group ghosts in /etc/group", "\(group.stderr)")
     }
 
+    @Test("--user when mai-entrypoint itself is not root: one line, exit 1, nothing started")
+    func notRoot() throws {
+        let data = try rootOwnedDataDirectory()
+        chown(data, 65534, 65534)
+        let run = try ProgramProcess(["--reuid=65534", "--regid=65534", "--clear-groups", programPath, "--user", "4100:4100", "--", "/bin/sh", "-c", "echo started"],
+                                     environment: ["DATA_DIR": data], executable: "/usr/bin/setpriv")
+        #expect(try run.wait() == 1)
+        let errors = run.stderrLines.filter { $0.contains("error") }
+        #expect(errors.count == 1 && errors.first?.contains("cannot run the server as 4100:4100 (--user): mai-entrypoint itself runs as uid 65534, and only root can change users") == true, "\(run.stderr)")
+        #expect(run.stdout.isEmpty && !run.stderr.contains("child started"))
+    }
+
     @Test("signals still reach the child that runs as the user, and the stop is clean")
     func signalsReachTheUsersChild() throws {
         let accounts = try AccountsNamespace()
