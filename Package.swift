@@ -33,20 +33,27 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "MaiHealth", dependencies: ["MaiSystem"]),
+        // Users and groups from /etc/passwd and /etc/group (no NSS: the binary is static), and --user.
+        .target(name: "MaiAccounts", dependencies: ["MaiSystem"]),
+        // What the server finds in DATA_DIR: a persistent secret key, an owner that it can write as.
+        .target(name: "MaiDataDirectory", dependencies: ["MaiSystem", "MaiAccounts"]),
         .target(name: "MaiSupervision", dependencies: [
             "MaiSystem", "MaiLogging", "MaiHealth",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "MaiCommandLine", dependencies: [
             "MaiSystem", "MaiLogging", "MaiSupervision", "MaiEnvironment", "MaiDatabase", "MaiHealth",
+            "MaiAccounts", "MaiDataDirectory",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "MaiSupervisionTests", dependencies: ["MaiSupervision", "MaiLogging", "MaiSystem", "MaiCommandLine", "MaiHealth"]),
+        .testTarget(name: "MaiSupervisionTests", dependencies: ["MaiSupervision", "MaiLogging", "MaiSystem", "MaiCommandLine", "MaiHealth", "MaiDatabase"]),
         .testTarget(name: "MaiEnvironmentTests", dependencies: ["MaiEnvironment", "MaiTestSupport"]),
         // Helpers both database test targets need: the test cluster's URL, a process holding a SQLite lock.
         .target(name: "MaiTestSupport", path: "Tests/MaiTestSupport"),
         .testTarget(name: "MaiDatabaseTests", dependencies: ["MaiDatabase", "MaiSystem", "MaiTestSupport"]),
+        .testTarget(name: "MaiAccountsTests", dependencies: ["MaiAccounts", "MaiSystem"]),
+        .testTarget(name: "MaiDataDirectoryTests", dependencies: ["MaiDataDirectory", "MaiAccounts", "MaiSystem"]),
         .testTarget(name: "IntegrationTests", dependencies: ["MaiSystem", "mai-entrypoint", "MaiTestSupport"], exclude: ["Children"]),
     ],
     swiftLanguageModes: [.v6]

@@ -3,7 +3,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -41,3 +44,11 @@ int cmai_spawn_add_tcsetpgrp(posix_spawn_file_actions_t *actions, int tcfd) {
 int cmai_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 int cmai_set_pipe_size(int fd, int bytes) { return fcntl(fd, F_SETPIPE_SZ, bytes); }
+
+int cmai_setgroups(size_t count, const gid_t *groups) { return setgroups(count, groups); }
+
+long cmai_getrandom(void *buffer, size_t length) { return (long)getrandom(buffer, length, 0); }
+
+int cmai_rename_noreplace(int fromfd, const char *from, int tofd, const char *to) {
+    return renameat2(fromfd, from, tofd, to, RENAME_NOREPLACE);
+}

@@ -15,7 +15,8 @@ struct RunCommand: ParsableCommand {
             Everything after -- is the command, even a word that names a subcommand.
 
             EXIT STATUS: the child's exit status, or 128+N when it was killed by signal N (143 for TERM);
-            2 for a usage error; 126 when COMMAND cannot be run, 127 when it is not found.
+            2 for a usage error; 126 when COMMAND cannot be run, 127 when it is not found;
+            1 when the server could not work (a DATA_DIR the --user cannot write, an unusable secret key file).
             """,
         version: programVersion)
 
@@ -53,6 +54,8 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var dataSafety: DataSafetyOptions
 
+    @OptionGroup var serverUser: ServerUserOptions
+
     /// Where the command starts is found by the parser: at the first word that is neither a known option nor
     /// its value, or after `--` (which it keeps, first). Only the position is used: the command itself is taken
     /// from the raw arguments, byte for byte.
@@ -66,7 +69,8 @@ struct RunCommand: ParsableCommand {
                     environmentRequest: try environmentFiles.request(environment),
                     database: try database.settings(environment),
                     readiness: try readiness.settings(environment),
-                    dataSafety: try dataSafety.settings(environment))
+                    dataSafety: try dataSafety.settings(environment),
+                    serverUser: try serverUser.settings(environment))
     }
 
     func supervisorConfiguration(_ environment: OptionEnvironment) throws(UsageError) -> SupervisorConfiguration {
@@ -110,6 +114,7 @@ struct RunSettings: Sendable {
     var database: DatabaseSettings
     var readiness: ReadinessSettings
     var dataSafety: DataSafetySettings
+    var serverUser: ServerUserSettings
 }
 
 /// Help text that names the option's environment variable too.

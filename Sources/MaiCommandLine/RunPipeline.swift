@@ -24,23 +24,29 @@ func runPipeline(_ options: RunCommand, command: [[UInt8]], context: StartContex
     try announceStart(logger: logger)
     EnvironmentFileOptions.logLoaded(loaded, ignored: ignored, to: logger)
     var configuration = settings.supervisor
-    configuration.environment = loaded.environment
     configuration.readiness = try settings.readiness.configuration(port: loaded.environment["PORT"])
 
-    // 4. The database, for Open WebUI's sake and ours; a TERM or INT during any of it ends the program here.
+    // 4. What the server finds: warnings about its settings, its user (--user) and a DATA_DIR that user can
+    //    write, a secret key kept in DATA_DIR when none is given.
+    let server = try prepareServer(settings.serverUser, environment: loaded.environment, logger: logger)
+    configuration.environment = server.environment
+    configuration.credentials = server.account?.credentials
+
+    // 5. The database, for Open WebUI's sake and ours; a TERM or INT during any of it ends the program here.
     //    The DATA_DIR lock (SQLite: one writer), held until the program exits; then the backup before Open WebUI's
-    //    migrations and the report of an interrupted one; then usage tracking.
-    let variables = loaded.environment.values
+    //    migrations and the report of an interrupted one; then usage tracking; what it creates becomes the server's.
+    let variables = server.environment.values
     let database = OpenWebUIDatabase.resolve(variables)
     let dataDirectory = OpenWebUIDatabase.dataDirectory(variables)
     let lock = try lockDataDirectory(database, dataDirectory, settings.dataSafety, inbox: context.inbox, logger: logger)
     try OpenWebUIDataStep(settings: settings.dataSafety, initRequired: settings.database.required, inbox: context.inbox,
                           logger: logger).run(database, dataDirectory: dataDirectory)
     try initializeBeforeStart(environment: variables, options: settings.database, inbox: context.inbox)
+    server.handOverCreatedFiles(logger: logger)
     //    PostgreSQL: replicas take turns through Open WebUI's pending migrations, each until its server is ready.
     let gate = try passMigrationGate(database, settings.dataSafety, inbox: context.inbox, logger: logger)
 
-    // 5. Supervise, unless a stop was asked for meanwhile (looked at without taking it from the queue).
+    // 6. Supervise, unless a stop was asked for meanwhile (looked at without taking it from the queue).
     if let signal = context.inbox.pendingStopRequest() {
         logger.warning("not starting the server: stopped by \(signal) before it was started")
         return 128 + signal.rawValue

@@ -29,7 +29,8 @@ public func standalonePasswordReadings(_ password: String, user: String = "user"
 }
 
 /// What to strike from every line, given the loaded environment: the database password's readings in whole
-/// and in pieces, and the OpenRouter key in whole (its last four characters are shown on purpose).
+/// and in pieces, and in whole the OpenRouter key (its last four characters are shown on purpose) and Open
+/// WebUI's session-signing key (given, or the one kept in DATA_DIR once it is set for the server).
 public func databaseSecretRedactor(_ environment: [String: String]) -> SecretRedactor {
     func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
     var passwords: [String] = []
@@ -37,7 +38,8 @@ public func databaseSecretRedactor(_ environment: [String: String]) -> SecretRed
     if let password = value("DATABASE_PASSWORD") {
         passwords += standalonePasswordReadings(password, user: value("DATABASE_USER") ?? "user")
     }
-    return SecretRedactor(whole: [value("OPENROUTER_API_KEY")].compactMap { $0 }, piecewise: passwords)
+    let keys = ["OPENROUTER_API_KEY", "WEBUI_SECRET_KEY", "WEBUI_JWT_SECRET_KEY"].compactMap(value)
+    return SecretRedactor(whole: keys, piecewise: passwords)
 }
 
 /// Strikes the secrets, whole and in pieces, from a driver's message (libpq may echo parts of its input).

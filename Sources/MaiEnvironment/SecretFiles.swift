@@ -1,3 +1,5 @@
+import MaiSystem
+
 /// The Docker secrets convention: `X_FILE=/run/secrets/x` sets `X` from that file. Only for the named
 /// variables: other `_FILE` names are ordinary paths (Open WebUI writes its generated key to
 /// `WEBUI_SECRET_KEY_FILE`, which may not exist yet).

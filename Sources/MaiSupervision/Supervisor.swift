@@ -80,6 +80,7 @@ public struct Supervisor: ~Copyable {
 
     private mutating func start(_ command: [[UInt8]]) throws {
         var options = SpawnOptions(environment: configuration.environment)
+        options.credentials = configuration.credentials
         var childEnds: [Int32] = []
         defer { for fd in childEnds { close(fd) } }
         if let tag = configuration.outputTag {
@@ -94,7 +95,9 @@ public struct Supervisor: ~Copyable {
         if configuration.drain > .zero { publish(.running) }
         child = try spawnProcess(command, options: options)
         childStarted = MonotonicInstant.now()
-        logger.info("child started", metadata: ["pid": .stringConvertible(child), "command": "\(command.map(displayText).joined(separator: " "))"])
+        var metadata: Logger.Metadata = ["pid": .stringConvertible(child), "command": "\(command.map(displayText).joined(separator: " "))"]
+        if let credentials = configuration.credentials { metadata["user"] = "\(credentials)" }
+        logger.info("child started", metadata: metadata)
         if let configuration = configuration.readiness { readiness = Readiness(configuration, started: childStarted, child: child) } else { settled() }
     }
 

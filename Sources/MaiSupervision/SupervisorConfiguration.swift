@@ -19,6 +19,8 @@ public struct SupervisorConfiguration: Sendable {
     public var outputTag: String?
     /// The child's environment, byte for byte; nil passes the supervisor's own.
     public var environment: EnvironmentBlock?
+    /// The user and groups the child runs as; nil: the supervisor's own.
+    public var credentials: Credentials?
     /// Probing the web server until it is ready, and holding back a stop while it starts; nil: neither.
     public var readiness: ReadinessConfiguration?
 

@@ -60,13 +60,6 @@ private func processCommand(_ pid: Int32) -> String {
     return String(decoding: buffer[..<count], as: UTF8.self).trimmingSuffixNewline()
 }
 
-/// `realpath(3)`: the path with every link followed; nil when it does not exist.
-public func realPath(_ path: String) -> String? {
-    guard let resolved = realpath(path, nil) else { return nil }
-    defer { free(resolved) }
-    return String(cString: resolved)
-}
-
 extension String {
     fileprivate func trimmingSuffixNewline() -> String { hasSuffix("\n") ? String(dropLast()) : self }
 }

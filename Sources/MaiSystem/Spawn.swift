@@ -5,10 +5,19 @@ import Glibc
 public struct SpawnError: Error, CustomStringConvertible, Sendable {
     public let command: String
     public let errno: Int32
+    /// The call that failed before the command could be run (`setuid` …); nil when running it failed.
+    public let call: String?
 
-    public var exitStatus: Int32 { errno == ENOENT || errno == ENOTDIR ? 127 : 126 }
+    public init(command: String, errno: Int32, call: String? = nil) {
+        self.command = command
+        self.errno = errno
+        self.call = call
+    }
+
+    public var exitStatus: Int32 { call == nil && (errno == ENOENT || errno == ENOTDIR) ? 127 : 126 }
     public var reason: String {
-        errno == ENOENT ? "command not found" : String(cString: strerror(errno)).lowercased()
+        if let call { return "\(call): \(String(cString: strerror(errno)).lowercased())" }
+        return errno == ENOENT ? "command not found" : String(cString: strerror(errno)).lowercased()
     }
     public var description: String { "cannot run \(command): \(reason)" }
 }
@@ -22,6 +31,8 @@ public struct SpawnOptions: Sendable {
     public var standardError: Int32?
     /// Makes the child's process group the terminal's foreground group when stdin is our terminal.
     public var takeTerminalForeground = true
+    /// The user and groups the command runs as; nil: this process's own.
+    public var credentials: Credentials?
 
     public init(environment: EnvironmentBlock? = nil) { self.environment = environment }
 }
@@ -32,8 +43,44 @@ public struct SpawnOptions: Sendable {
 public func spawnProcess(_ arguments: [[UInt8]], options: SpawnOptions = SpawnOptions()) throws(SpawnError) -> pid_t {
     guard let command = arguments.first else { throw SpawnError(command: "", errno: ENOENT) }
     let environment = options.environment ?? EnvironmentBlock.current()
+    if let credentials = options.credentials {
+        return try spawnAsUser(arguments, credentials, environment: environment, options: options)
+    }
     let path = try resolveExecutable(command, searchPath: environment.bytes("PATH").map(Array.init))
+    return try launch(path, arguments, environment: environment, options: options, reportDescriptor: nil)
+}
 
+/// posix_spawn cannot change credentials: this program is started instead, as a stage that applies them and
+/// then execs the command (see `CredentialSwitch`). It reports a failure, before or at its exec, on a
+/// close-on-exec pipe, so the caller learns of it as of any spawn error: nothing arrives once the exec worked.
+private func spawnAsUser(_ arguments: [[UInt8]], _ credentials: Credentials, environment: EnvironmentBlock,
+                         options: SpawnOptions) throws(SpawnError) -> pid_t {
+    let command = arguments.first ?? []
+    let report: Pipe
+    do { report = try Pipe() } catch { throw SpawnError(command: displayText(command), errno: error.errno) }
+    defer { close(report.readEnd) }
+    let stage = [Array(CredentialSwitch.selfExecutable.utf8), Array(CredentialSwitch.argument.utf8),
+                 Array(credentials.argument.utf8)] + arguments
+    let pid: pid_t
+    do {
+        pid = try launch(Array(CredentialSwitch.selfExecutable.utf8), stage, environment: environment, options: options,
+                         reportDescriptor: report.writeEnd)
+    } catch {
+        close(report.writeEnd)
+        throw SpawnError(command: displayText(command), errno: error.errno, call: "exec of \(CredentialSwitch.selfExecutable)")
+    }
+    close(report.writeEnd)
+    guard let failure = CredentialSwitch.readReport(report.readEnd) else { return pid }
+    // The stage has exited (or is about to): reaped here, since the caller never learns its pid.
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 && Glibc.errno == EINTR {}
+    throw SpawnError(command: displayText(command), errno: failure.errno, call: failure.call)
+}
+
+/// posix_spawn with the child's own process group, an empty signal mask, every signal at its default
+/// disposition and only stdin, stdout, stderr (and the report descriptor as 3, for the credential stage).
+private func launch(_ path: [UInt8], _ arguments: [[UInt8]], environment: EnvironmentBlock, options: SpawnOptions,
+                    reportDescriptor: Int32?) throws(SpawnError) -> pid_t {
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
@@ -53,7 +100,9 @@ public func spawnProcess(_ arguments: [[UInt8]], options: SpawnOptions = SpawnOp
     defer { posix_spawn_file_actions_destroy(&actions) }
     if let fd = options.standardOutput { posix_spawn_file_actions_adddup2(&actions, fd, STDOUT_FILENO) }
     if let fd = options.standardError { posix_spawn_file_actions_adddup2(&actions, fd, STDERR_FILENO) }
-    cmai_spawn_add_closefrom(&actions, 3)
+    // dup2 onto 3 clears close-on-exec there (also when the pipe's end already is 3: POSIX 2018, glibc 2.29).
+    if let fd = reportDescriptor { posix_spawn_file_actions_adddup2(&actions, fd, CredentialSwitch.reportDescriptor) }
+    cmai_spawn_add_closefrom(&actions, reportDescriptor == nil ? 3 : CredentialSwitch.reportDescriptor + 1)
     if options.takeTerminalForeground && isatty(STDIN_FILENO) == 1 && tcgetpgrp(STDIN_FILENO) != -1 {
         cmai_spawn_add_tcsetpgrp(&actions, STDIN_FILENO)
     }
@@ -64,7 +113,7 @@ public func spawnProcess(_ arguments: [[UInt8]], options: SpawnOptions = SpawnOp
             withCString(path) { executable in posix_spawn(&pid, executable, &actions, &attributes, argv, envp) }
         }
     }
-    if result != 0 { throw SpawnError(command: displayText(command), errno: result) }
+    if result != 0 { throw SpawnError(command: displayText(arguments.first ?? path), errno: result) }
     return pid
 }
 

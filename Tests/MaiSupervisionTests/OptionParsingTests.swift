@@ -1,3 +1,4 @@
+import MaiDatabase
 import MaiSystem
 import Testing
 @testable import MaiCommandLine
@@ -86,5 +87,41 @@ private func parseError(_ arguments: [String]) -> any Error {
         return UsageError("parsed")
     } catch {
         return error
+    }
+}
+
+/// Issue 12, point 6: settings with which Open WebUI starts but misbehaves.
+@Suite struct ServerWarningTests {
+    @Test func workersWithSQLiteAndWithoutRedis() {
+        let sqlite = DatabaseLocation.sqlite(path: "/data/webui.db")
+        #expect(serverConfigurationWarnings([:], location: sqlite).isEmpty)
+        #expect(serverConfigurationWarnings(["UVICORN_WORKERS": "1"], location: sqlite).isEmpty)
+        #expect(serverConfigurationWarnings(["UVICORN_WORKERS": "many"], location: sqlite).isEmpty)
+        let both = serverConfigurationWarnings(["UVICORN_WORKERS": " 4 "], location: sqlite)
+        #expect(both.count == 2)
+        #expect(both[0].hasPrefix("UVICORN_WORKERS=4 with SQLite: SQLite takes one writer at a time"))
+        #expect(both[1].hasPrefix("UVICORN_WORKERS=4 without WEBSOCKET_MANAGER=redis"))
+        #expect(serverConfigurationWarnings(["UVICORN_WORKERS": "2", "WEBSOCKET_MANAGER": "redis"], location: sqlite).count == 1)
+        let postgres = serverConfigurationWarnings(["UVICORN_WORKERS": "2"], location: nil)
+        #expect(postgres.count == 1 && postgres[0].contains("WEBSOCKET_MANAGER=redis"))
+        // Open WebUI compares the name exactly.
+        #expect(serverConfigurationWarnings(["UVICORN_WORKERS": "2", "WEBSOCKET_MANAGER": "Redis"], location: nil).count == 1)
+    }
+
+    @Test func userOptions() throws {
+        let parsed = try RunCommand.parse(["--user", "app:staff", "--chown-data", "--", "x"])
+        let settings = try parsed.serverUser.settings(OptionEnvironment(EnvironmentBlock()))
+        #expect(settings.spec?.description == "app:staff" && settings.chownData)
+        #expect(throws: (any Error).self) { try RunCommand.parse(["--user", "a:b:c", "--", "x"]) }
+        let fromEnvironment = try RunCommand.parse(["x"]).serverUser.settings(OptionEnvironment(EnvironmentBlock(strings: [
+            "MAI_ENTRYPOINT_USER=1000:1000", "MAI_ENTRYPOINT_CHOWN_DATA=true",
+        ])))
+        #expect(fromEnvironment.spec?.description == "1000:1000" && fromEnvironment.chownData && fromEnvironment.source == "MAI_ENTRYPOINT_USER")
+        #expect(throws: UsageError.self) {
+            try RunCommand.parse(["--chown-data", "x"]).serverUser.settings(OptionEnvironment(EnvironmentBlock()))
+        }
+        #expect(throws: UsageError.self) {
+            try RunCommand.parse(["x"]).serverUser.settings(OptionEnvironment(EnvironmentBlock(strings: ["MAI_ENTRYPOINT_USER=a:"])))
+        }
     }
 }

@@ -28,4 +28,11 @@ int cmai_pipe_cloexec(int fds[2]);
 /// fcntl(F_SETPIPE_SZ): Linux only, so not in Swift's Glibc module.
 int cmai_set_pipe_size(int fd, int bytes);
 
+/// setgroups(2): the supplementary groups of a child before it drops root (grp.h hides it behind _DEFAULT_SOURCE).
+int cmai_setgroups(size_t count, const gid_t *groups);
+/// getrandom(2) with no flags: blocks only until the kernel's pool is first initialized, never after.
+long cmai_getrandom(void *buffer, size_t length);
+/// renameat2(2) with RENAME_NOREPLACE: fails with EEXIST instead of replacing the target.
+int cmai_rename_noreplace(int fromfd, const char *from, int tofd, const char *to);
+
 #endif

@@ -1,5 +1,6 @@
 import Glibc
 import MaiEnvironment
+import MaiSystem
 
 /// The revision graph of Open WebUI's Alembic migrations, read from the text of its scripts
 /// (`open_webui/migrations/versions/*.py`) without importing Python: each script assigns `revision` and

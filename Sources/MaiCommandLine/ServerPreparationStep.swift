@@ -1,0 +1,149 @@
+import ArgumentParser
+import Glibc
+import Logging
+import MaiAccounts
+import MaiDataDirectory
+import MaiDatabase
+import MaiSystem
+
+/// What the server gets, once prepared: its environment (the key, HOME), its user, and the files this program
+/// will make for it meanwhile (the SQLite database), to hand over to that user.
+struct PreparedServer {
+    var environment: EnvironmentBlock
+    var account: Account?
+    var created: CreatedPaths?
+
+    /// After the usage-tracking step: what it created (webui.db, its folder) becomes the server user's.
+    func handOverCreatedFiles(logger: Logger) {
+        guard let account, let created else { return }
+        let changed = created.giveToOwner(account.credentials)
+        if !changed.isEmpty {
+            logger.info("files made for the server handed to its user", metadata: [
+                "user": "\(account.credentials)", "paths": "\(changed.joined(separator: " "))",
+            ])
+        }
+    }
+}
+
+/// The step between the environment and the database: warnings about settings Open WebUI misbehaves with, the
+/// server's user and a DATA_DIR it can write, and a secret key that survives the container. Exits 1 (after
+/// one error line) when the server could not work: a data folder its user cannot write, a key file that
+/// cannot be read or written.
+func prepareServer(_ settings: ServerUserSettings, environment: EnvironmentBlock, logger: Logger) throws -> PreparedServer {
+    var prepared = PreparedServer(environment: environment)
+    let values = environment.values
+    let location = try? DatabaseLocation.resolve(values)
+    for warning in serverConfigurationWarnings(values, location: location) { logger.warning("\(warning)") }
+
+    let dataDirectory = OpenWebUIDatabase.dataDirectory(values)
+    if let spec = settings.spec {
+        let account = try resolveAccount(spec, source: settings.source, logger: logger)
+        prepared.account = account
+        if let home = account.home { prepared.environment.set("HOME", to: home) }
+        try prepareDataDirectory(dataDirectory, for: account, chown: settings.chownData, location: location, logger: logger)
+        if case .sqlite(let path)? = location { prepared.created = CreatedPaths(watching: CreatedPaths.sqlite(path)) }
+    }
+    try provideSecretKey(&prepared, dataDirectory: dataDirectory, logger: logger)
+    return prepared
+}
+
+private func resolveAccount(_ spec: UserSpec, source: String, logger: Logger) throws -> Account {
+    // setgroups, setgid and setuid need root (CAP_SETGID, CAP_SETUID): said here, before anything is made.
+    guard geteuid() == 0 else {
+        logger.error("cannot run the server as \(spec) (\(source)): mai-entrypoint itself runs as uid \(geteuid()), and only root can change users (start the container as root, or leave \(source) out)")
+        throw ExitCode(1)
+    }
+    do {
+        return try Account.resolve(spec, in: try AccountFiles.load())
+    } catch .unreadable(let path, let reason) {
+        logger.error("cannot run the server as \(spec): cannot read \(path): \(reason)")
+        throw ExitCode(1)
+    } catch {
+        throw UsageError("\(source) \(spec): \(error.description)")
+    }
+}
+
+/// DATA_DIR made when missing (and then the user's), made the user's with --chown-data, then checked.
+private func prepareDataDirectory(_ directory: String, for account: Account, chown: Bool, location: DatabaseLocation?,
+                                  logger: Logger) throws {
+    do {
+        let made = try makeDirectories(directory)
+        for folder in made where lchown(folder, account.uid, account.gid) != 0 {
+            logger.warning("cannot hand DATA_DIR's new folder to the server's user", metadata: [
+                "path": "\(folder)", "error": "\(String(cString: strerror(errno)))",
+            ])
+        }
+        if !made.isEmpty { logger.info("DATA_DIR created for the server's user", metadata: ["path": "\(directory)", "user": "\(account.credentials)"]) }
+        if chown {
+            let report = try changeOwnership(of: directory, to: account.credentials)
+            logger.info("DATA_DIR owner set to \(account.credentials) (--chown-data): \(report.changed) of \(report.examined) paths changed",
+                        metadata: ["path": "\(directory)"])
+            if let failure = report.firstFailure {
+                logger.warning("DATA_DIR: the owner of \(report.failed) paths could not be changed", metadata: ["first": "\(failure)"])
+            }
+        }
+    } catch {
+        logger.error("cannot prepare DATA_DIR for the server's user: \(error.description)", metadata: ["path": "\(directory)"])
+        throw ExitCode(1)
+    }
+    var database: String?
+    if case .sqlite(let path)? = location { database = path }
+    if let problem = dataAccessProblem(dataDirectory: realPath(directory) ?? directory, database: database, account: account) {
+        logger.error("not starting the server: \(problem)")
+        throw ExitCode(1)
+    }
+}
+
+/// WEBUI_SECRET_KEY for the server when none is given: the one kept in DATA_DIR, made on the first start.
+private func provideSecretKey(_ prepared: inout PreparedServer, dataDirectory: String, logger: Logger) throws {
+    let source = SecretKeySource.decide(prepared.environment.values, dataDirectory: dataDirectory) { path in
+        FileStatus.of(path) != nil
+    }
+    switch source {
+    case .environment(let variable):
+        logger.debug("the server's secret key is given", metadata: ["variable": "\(variable)"])
+    case .keyFile(let path):
+        logger.info("the server reads its secret key from WEBUI_SECRET_KEY_FILE", metadata: ["path": "\(path)"])
+    case .dataDirectory(let path):
+        // A DATA_DIR that does not exist is not made for the key alone: outside the image (a test, a first
+        // local start) that would plant /app/backend/data on the host. In the image it always exists.
+        guard FileStatus.of(dataDirectory)?.isDirectory == true else {
+            logger.info("no secret key kept for the server: DATA_DIR does not exist (yet)", metadata: ["path": "\(dataDirectory)"])
+            return
+        }
+        do {
+            let (key, outcome) = try SecretKeyFile.loadOrCreate(directory: dataDirectory, owner: prepared.account?.credentials)
+            prepared.environment.set("WEBUI_SECRET_KEY", to: key)
+            // From here on the key is struck from every line, whatever quotes it.
+            installSecretRedaction(prepared.environment.values)
+            switch outcome {
+            case .generated: logger.info("secret key generated for the server (WEBUI_SECRET_KEY), kept for later starts", metadata: ["path": "\(path)"])
+            case .reused: logger.info("secret key reused for the server (WEBUI_SECRET_KEY)", metadata: ["path": "\(path)"])
+            }
+        } catch {
+            logger.error("not starting the server: \(error.description)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Settings with which Open WebUI starts but misbehaves; warnings only, the server is started anyway.
+func serverConfigurationWarnings(_ environment: [String: String], location: DatabaseLocation?) -> [String] {
+    guard let text = environment["UVICORN_WORKERS"], let workers = Int(text.trimmingCharacters(in: " \t")), workers > 1 else {
+        return []
+    }
+    var warnings: [String] = []
+    if case .sqlite? = location {
+        warnings.append("UVICORN_WORKERS=\(workers) with SQLite: SQLite takes one writer at a time, so the workers wait on each other's locks (\"database is locked\"); use PostgreSQL (DATABASE_URL) for more than one worker, or UVICORN_WORKERS=1")
+    }
+    if environment["WEBSOCKET_MANAGER"] != "redis" {
+        warnings.append("UVICORN_WORKERS=\(workers) without WEBSOCKET_MANAGER=redis: each worker keeps its own WebSocket sessions, so what one worker sends misses the clients of the others; set WEBSOCKET_MANAGER=redis (and WEBSOCKET_REDIS_URL), or UVICORN_WORKERS=1")
+    }
+    return warnings
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        String(drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import MaiAccounts
+
+/// `--user` and `--chown-data`: whom the server runs as, and whether its data is made its own first.
+struct ServerUserOptions: ParsableArguments {
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
+        "Run COMMAND as this user: NAME, UID, NAME:GROUP or UID:GID; groups from /etc/group, HOME from /etc/passwd; mai-entrypoint itself stays root. (env: \(OptionEnvironment.variable(for: "user")))",
+        valueName: "USER"), transform: UserValue.checked)
+    var user: UserValue?
+
+    @Flag(name: .long, help: help("With --user: make DATA_DIR and everything in it owned by that user before the start (only what differs).", "chown-data"))
+    var chownData = false
+
+    func settings(_ environment: OptionEnvironment) throws(UsageError) -> ServerUserSettings {
+        let spec = try resolve(user, "user", environment)?.spec
+        let chown = try environment.flag("chown-data") ?? false || chownData
+        let source = user != nil ? "--user" : environment.describe("user")
+        if chown && spec == nil {
+            throw UsageError("\(chownData ? "--chown-data" : environment.describe("chown-data")) needs --user (\(OptionEnvironment.variable(for: "user")))")
+        }
+        return ServerUserSettings(spec: spec, source: source, chownData: chown)
+    }
+}
+
+struct ServerUserSettings: Sendable, Equatable {
+    var spec: UserSpec?
+    /// `--user` or `MAI_ENTRYPOINT_USER`, for an error line.
+    var source = "--user"
+    var chownData = false
+}
+
+/// `--user`'s value.
+struct UserValue: OptionValue, Equatable {
+    let spec: UserSpec
+
+    static func parse(_ text: String) throws(OptionValueError) -> UserValue {
+        do {
+            return UserValue(spec: try UserSpec.parse(text))
+        } catch {
+            throw OptionValueError(error.description)
+        }
+    }
+}
