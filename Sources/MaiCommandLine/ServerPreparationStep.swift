@@ -41,7 +41,10 @@ func prepareServer(_ settings: ServerUserSettings, environment: EnvironmentBlock
         prepared.account = account
         if let home = account.home { prepared.environment.set("HOME", to: home) }
         try prepareDataDirectory(dataDirectory, for: account, chown: settings.chownData, location: location, logger: logger)
-        if case .sqlite(let path)? = location { prepared.created = CreatedPaths(watching: CreatedPaths.sqlite(path)) }
+        // The DATA_DIR lock file too (SQLite), so that a later --chown-data finds nothing of ours left to change.
+        if case .sqlite(let path)? = location {
+            prepared.created = CreatedPaths(watching: CreatedPaths.sqlite(path) + [DataDirectoryLock.path(dataDirectory)])
+        }
     }
     try provideSecretKey(&prepared, dataDirectory: dataDirectory, logger: logger)
     return prepared

@@ -131,7 +131,8 @@ struct ServerWarningCommandTests {
                             ["UVICORN_WORKERS": "1"]] {
             let run = try runProgram(["--", "true"], environment: environment.merging(["DATA_DIR": data]) { $1 }, pidNamespace: true)
             #expect(run.process.terminationStatus == 0)
-            #expect(!run.stderr.contains("warning:"), "\(run.stderr)")
+            // (The PostgreSQL run also warns that the migration gate has no scripts and no server: not about workers.)
+            #expect(!run.stderrLines.contains { $0.contains("warning:") && $0.contains("UVICORN_WORKERS") }, "\(run.stderr)")
         }
         let one = try runProgram(["--", "true"], environment: ["DATA_DIR": data, "UVICORN_WORKERS": "3", "WEBSOCKET_MANAGER": "redis"], pidNamespace: true)
         #expect(one.stderrLines.filter { $0.contains("warning:") }.count == 1)
