@@ -11,7 +11,12 @@ struct HealthcheckCommand: StartedCommand, UsageErrorStatus {
     static let configuration = CommandConfiguration(
         commandName: "healthcheck",
         abstract: "Exit 0 when the web server answers its health URL with 200 and {\"status\": true}, else 1.",
-        discussion: "EXIT STATUS: 0 healthy; 1 for anything else, a bad option or env file included (never 2, which Docker reserves).")
+        discussion: """
+            Fails at once, without asking the server, while the supervisor is stopping (--drain): it reads \(SupervisorStateFile.defaultPath), \
+            which it believes only when the process that wrote it still runs.
+
+            EXIT STATUS: 0 healthy; 1 for anything else, a bad option or env file included (never 2, which Docker reserves).
+            """)
 
     static let usageErrorStatus: Int32 = 1
 
@@ -30,6 +35,10 @@ struct HealthcheckCommand: StartedCommand, UsageErrorStatus {
             (target, limit) = try settings(context.environment)
         } catch {
             EntryPoint.fail(error.description, status: 1)
+        }
+        if case .current(.stopping, let pid) = SupervisorStateFile().read() {
+            writeAll(STDOUT_FILENO, "unhealthy: stopping: mai-entrypoint (pid \(pid)) is draining or stopping the server\n")
+            throw ExitCode(1)
         }
         switch checkHealth(target, timeout: limit) {
         case .healthy:

@@ -27,6 +27,10 @@ struct RunCommand: ParsableCommand {
             transform: Seconds.checked)
     var orphanGrace: Seconds?
 
+    @Option(name: .long, parsing: .unconditional, help: seconds("Seconds a first TERM to a ready server waits before it is forwarded, while `healthcheck` fails so that load balancers stop sending requests; a second TERM or an INT forwards at once; the stop timeout counts from the forward (default 0).", "drain"),
+            transform: Seconds.checked)
+    var drain: Seconds?
+
     @Flag(name: .long, help: help("Forward signals to the child's whole process group.", "signal-group"))
     var signalGroup = false
 
@@ -69,6 +73,7 @@ struct RunCommand: ParsableCommand {
         var configuration = SupervisorConfiguration()
         if let value = try resolve(stopTimeout, "stop-timeout", environment) { configuration.stopTimeout = value.duration }
         if let value = try resolve(orphanGrace, "orphan-grace", environment) { configuration.orphanGrace = value.duration }
+        if let value = try resolve(drain, "drain", environment) { configuration.drain = value.duration }
         let groupFromEnvironment = try environment.flag("signal-group") ?? false
         let cleanFromEnvironment = try environment.flag("clean-stop-status") ?? false
         configuration.signalGroup = signalGroup || groupFromEnvironment

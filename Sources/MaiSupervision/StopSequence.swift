@@ -5,7 +5,8 @@ import MaiSystem
 /// with instants of their choosing, no process needed.
 ///
 ///   running ──TERM/INT while the server starts──▶ holding ──ready / grace over / second signal──┐
-///      └──TERM/INT─────────────────────────────────────────────────────────────────────────────┴▶ stopping
+///      ├──TERM, with a drain──▶ draining ──drain over / second TERM or INT────────────────────────┤
+///      └──TERM/INT (INT never drains)──────────────────────────────────────────────────────────────┴▶ stopping
 ///   stopping ──stop timeout──▶ KILL the child's group            (later TERM/INT: forwarded, as tini does)
 ///   child exited ──processes left──▶ TERM them ──orphan grace──▶ KILL (repeated) ──still there──▶ give up
 struct StopSequence {
@@ -19,11 +20,17 @@ struct StopSequence {
         case graceOver
         /// A second TERM or INT came while one was held: the operator insists.
         case insisted
+        /// The drain is over: load balancers have had the time to notice the failing health check.
+        case drained
+        /// A second TERM or INT came during the drain: the operator does not want to wait.
+        case drainCutShort
     }
 
     enum Action: Equatable {
         /// Hold the stop while the server starts (its migrations must not be cut short).
         case hold(Signal, until: MonotonicInstant)
+        /// Hold the stop while load balancers stop sending requests (`healthcheck` now fails).
+        case drain(Signal, until: MonotonicInstant)
         /// Forward the stop signal; the stop deadline runs from now.
         case beginStop(Signal, StopStart, deadline: MonotonicInstant)
         /// Forward a repeated stop signal; the deadline stays where it is.
@@ -55,17 +62,21 @@ struct StopSequence {
     let stopTimeout: Duration
     let orphanGrace: Duration
     let startupGrace: Duration
+    /// How long a first TERM waits before it is forwarded to a ready server; zero forwards at once.
+    let drain: Duration
 
     private(set) var held: (signal: Signal, until: MonotonicInstant)?
+    private(set) var draining: (signal: Signal, until: MonotonicInstant)?
     private(set) var stop: (signal: Signal, deadline: MonotonicInstant)?
     private(set) var killedAtDeadline = false
     private(set) var childExited = false
     private(set) var orphans = OrphanPhase.none
 
-    init(stopTimeout: Duration, orphanGrace: Duration, startupGrace: Duration) {
+    init(stopTimeout: Duration, orphanGrace: Duration, startupGrace: Duration, drain: Duration = .zero) {
         self.stopTimeout = stopTimeout
         self.orphanGrace = orphanGrace
         self.startupGrace = startupGrace
+        self.drain = drain
     }
 
     /// Supervision is over: the child has exited and what it left behind is gone (or given up on).
@@ -74,10 +85,13 @@ struct StopSequence {
     /// The stop signal that began the stop, if one did.
     var stopSignal: Signal? { stop?.signal }
 
+    var isDraining: Bool { draining != nil }
+
     /// When the loop must wake up next for this sequence; nil: no deadline pending.
     var nextDeadline: MonotonicInstant? {
         var deadlines: [MonotonicInstant] = []
         if let held { deadlines.append(held.until) }
+        if let draining { deadlines.append(draining.until) }
         if let stop, !childExited, !killedAtDeadline { deadlines.append(stop.deadline) }
         switch orphans {
         case .terminating(let until): deadlines.append(until)
@@ -89,7 +103,9 @@ struct StopSequence {
 
     // MARK: Events
 
-    /// A TERM or INT arrived. `serverStarting`: the web server is not ready yet, so a first stop is held.
+    /// A TERM or INT arrived. `serverStarting`: the web server is not ready yet, so a first stop is held, and
+    /// never drained: a server that was never ready was never given requests by a load balancer. Only a TERM
+    /// drains (what orchestrators send); an INT is someone at a terminal who wants it stopped now.
     mutating func stopRequested(_ signal: Signal, serverStarting: Bool, now: MonotonicInstant) -> [Action] {
         if childExited {
             // The child is gone; a stop now means: do not wait out the orphans' grace.
@@ -102,10 +118,20 @@ struct StopSequence {
             held = nil
             return [begin(signal, .insisted, now)]
         }
+        if draining != nil {
+            // As for a held stop: this signal goes out now, in place of the one draining.
+            draining = nil
+            return [begin(signal, .drainCutShort, now)]
+        }
         if stop != nil { return [.forward(signal)] }
-        if serverStarting && startupGrace > .zero {
+        if serverStarting {
+            guard startupGrace > .zero else { return [begin(signal, .requested, now)] }
             held = (signal, now.advanced(by: startupGrace))
             return [.hold(signal, until: now.advanced(by: startupGrace))]
+        }
+        if signal == .terminate && drain > .zero {
+            draining = (signal, now.advanced(by: drain))
+            return [.drain(signal, until: now.advanced(by: drain))]
         }
         return [begin(signal, .requested, now)]
     }
@@ -121,6 +147,7 @@ struct StopSequence {
     mutating func childHasExited(processesLeft: Bool, now: MonotonicInstant) -> [Action] {
         childExited = true
         held = nil
+        draining = nil
         guard processesLeft else {
             orphans = .done
             return []
@@ -135,6 +162,10 @@ struct StopSequence {
         if let held, now >= held.until {
             self.held = nil
             actions.append(begin(held.signal, .graceOver, now))
+        }
+        if let draining, now >= draining.until {
+            self.draining = nil
+            actions.append(begin(draining.signal, .drained, now))
         }
         if let stop, !childExited, !killedAtDeadline, now >= stop.deadline {
             killedAtDeadline = true

@@ -1,5 +1,6 @@
 import Glibc
 import Logging
+import MaiHealth
 import MaiSystem
 
 /// The single loop that owns every child: it starts the command, forwards signals, reaps everything that
@@ -31,6 +32,8 @@ public struct Supervisor: ~Copyable {
     private var reapAgainAt: MonotonicInstant?
     /// Called once, when the server has settled: ready, given up on, or exited (see `settled()`).
     private var whenSettled: (() -> Void)?
+    /// The state file this run wrote, to remove at the end; nil when none was (no drain, or it failed).
+    private var publishedState: SupervisorState?
 
     /// `whenSettled` runs once the server is ready, the ready timeout has passed or the child has exited; with
     /// no readiness probe, right after the start (there is no other moment to wait for).
@@ -42,7 +45,8 @@ public struct Supervisor: ~Copyable {
         self.logger = logger
         self.policy = SignalPolicy(terminalAttached: isatty(STDIN_FILENO) == 1)
         self.sequence = StopSequence(stopTimeout: configuration.stopTimeout, orphanGrace: configuration.orphanGrace,
-                                     startupGrace: configuration.readiness?.startupGrace ?? .zero)
+                                     startupGrace: configuration.readiness?.startupGrace ?? .zero,
+                                     drain: configuration.drain)
     }
 
     /// Makes sure orphans come back to this process when it is not PID 1; returns the mode for the start line.
@@ -67,6 +71,7 @@ public struct Supervisor: ~Copyable {
             perform(sequence.timePassed(now: .now(), processesLeft: processesLeft))
             flushOutput()
         }
+        if publishedState != nil { configuration.stateFile.remove() }
         finishOutput()
         return outcome()
     }
@@ -85,6 +90,8 @@ public struct Supervisor: ~Copyable {
             relays.append(try OutputRelay(source: out.readEnd, sink: standardOutputSink, tag: tag))
             relays.append(try OutputRelay(source: err.readEnd, sink: standardErrorSink, tag: tag))
         }
+        // Before the child exists: a file a previous life left (it would be stale anyway) is replaced first.
+        if configuration.drain > .zero { publish(.running) }
         child = try spawnProcess(command, options: options)
         childStarted = MonotonicInstant.now()
         logger.info("child started", metadata: ["pid": .stringConvertible(child), "command": "\(command.map(displayText).joined(separator: " "))"])
@@ -236,11 +243,25 @@ public struct Supervisor: ~Copyable {
     private mutating func perform(_ action: StopSequence.Action) {
         switch action {
         case .hold(let signal, _):
+            announceStopping()
             logger.warning("stop requested while the web server is starting; waiting up to \(sequence.startupGrace.secondsText) s",
                            metadata: ["signal": "\(signal)"])
+        case .drain(let signal, _):
+            announceStopping()
+            logger.info("draining for \(configuration.drain.secondsText) s before forwarding \(signal)", metadata: [
+                "signal": "\(signal)", "pid": .stringConvertible(forwardTarget),
+            ])
         case .beginStop(let signal, let why, _):
-            if why == .graceOver {
+            announceStopping()
+            switch why {
+            case .graceOver:
                 logger.warning("the web server is still not ready; forwarding the stop", metadata: ["signal": "\(signal)"])
+            case .drainCutShort:
+                logger.info("second stop signal during the drain; forwarding at once", metadata: ["signal": "\(signal)"])
+            case .drained:
+                logger.info("drain over", metadata: ["signal": "\(signal)"])
+            case .requested, .serverSettled, .insisted:
+                break
             }
             logger.info("stop requested; forwarding", metadata: [
                 "signal": "\(signal)", "pid": .stringConvertible(forwardTarget), "stop_timeout": "\(configuration.stopTimeout.secondsText)s",
@@ -280,6 +301,29 @@ public struct Supervisor: ~Copyable {
         if let failure = orphans.signalAll(signal) { report(failure) }
     }
 
+    // MARK: The state file
+
+    /// With a drain, `healthcheck` fails from the first stop request on, held, draining or forwarded.
+    private mutating func announceStopping() {
+        guard configuration.drain > .zero, publishedState != .stopping else { return }
+        publish(.stopping)
+    }
+
+    /// Tells `healthcheck` the state. A failure is logged once, as a warning, and changes nothing else: the
+    /// drain still delays the TERM, and the health check goes on asking the server.
+    private mutating func publish(_ state: SupervisorState) {
+        do {
+            try configuration.stateFile.write(state)
+            publishedState = state
+        } catch {
+            guard reportedFailures.insert("state file").inserted else { return }
+            logger.warning("cannot write the state file; healthcheck will not fail during the drain", metadata: [
+                "path": "\(configuration.stateFile.path)", "call": "\(error.call)", "errno": .stringConvertible(error.errno),
+                "error": "\(error.reason)",
+            ])
+        }
+    }
+
     // MARK: Reaping
 
     private mutating func reapChildren() {
@@ -308,6 +352,9 @@ public struct Supervisor: ~Copyable {
         logger.info("child exited", metadata: [
             "pid": .stringConvertible(child), "status": "\(status)", "uptime": "\(childStarted.duration(to: .now()).secondsText)s",
         ])
+        if sequence.isDraining {
+            logger.info("the child exited during the drain; no stop signal to forward", metadata: ["pid": .stringConvertible(child)])
+        }
         let processesLeft = orphansMayRemain()
         perform(sequence.childHasExited(processesLeft: processesLeft, now: .now()))
     }

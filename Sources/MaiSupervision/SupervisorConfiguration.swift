@@ -1,8 +1,14 @@
+import MaiHealth
 import MaiSystem
 
 public struct SupervisorConfiguration: Sendable {
     /// How long the child has to exit after the first TERM or INT before its process group is killed.
     public var stopTimeout: Duration = .seconds(8)
+    /// How long a first TERM waits before it is forwarded, while `healthcheck` fails (zero: forwarded at once,
+    /// and no state file is written). The stop timeout counts from the forward.
+    public var drain: Duration = .zero
+    /// Where the supervisor tells `healthcheck` that it is stopping; used only with a drain.
+    public var stateFile = SupervisorStateFile()
     /// How long the processes left behind by the child have between TERM and KILL.
     public var orphanGrace: Duration = .seconds(2)
     /// Forward signals to the child's whole process group instead of the child alone.

@@ -114,3 +114,13 @@ public func hasChildren() throws(SystemError) -> Bool {
     }
     return true
 }
+
+/// When the process started, in clock ticks after boot: field 22 of /proc/PID/stat (`starttime`, proc(5)).
+/// With the pid it names one process for the machine's uptime: a pid is reused, a (pid, start) pair is not.
+/// Nil when /proc cannot say (no such process, no /proc).
+public func processStartTime(_ pid: pid_t) -> UInt64? {
+    guard let text = try? readSmallFile("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return nil }
+    // After ") ": state is field 3, so starttime (22) is the 20th field from there.
+    let fields = text[text.index(after: close)...].split(separator: " ")
+    return fields.count > 19 ? UInt64(fields[19]) : nil
+}

@@ -49,6 +49,20 @@ import Testing
         #expect(message.contains("not a number of seconds"), "\(message)")
     }
 
+    /// `--drain` and `MAI_ENTRYPOINT_DRAIN` (issue 13): the command line wins; the default is no drain; the
+    /// variable is checked even when the option hides it.
+    @Test func drain() throws {
+        let none = OptionEnvironment(EnvironmentBlock(strings: []))
+        #expect(try RunCommand.parse(["--", "true"]).supervisorConfiguration(none).drain == .zero)
+        #expect(try RunCommand.parse(["--drain", "2.5", "--", "true"]).supervisorConfiguration(none).drain == .milliseconds(2500))
+        let five = OptionEnvironment(EnvironmentBlock(strings: ["MAI_ENTRYPOINT_DRAIN=5s"]))
+        #expect(try RunCommand.parse(["--", "true"]).supervisorConfiguration(five).drain == .seconds(5))
+        #expect(try RunCommand.parse(["--drain", "1", "--", "true"]).supervisorConfiguration(five).drain == .seconds(1))
+        let bad = OptionEnvironment(EnvironmentBlock(strings: ["MAI_ENTRYPOINT_DRAIN=soon"]))
+        #expect(throws: UsageError.self) { try RunCommand.parse(["--drain", "1", "--", "true"]).supervisorConfiguration(bad) }
+        #expect(throws: (any Error).self) { try RunCommand.parse(["--drain", "-1", "--", "true"]) }
+    }
+
     @Test func variablesCheckedEvenWhenUnused() throws {
         let environment = OptionEnvironment(EnvironmentBlock(strings: ["MAI_ENTRYPOINT_STARTUP_GRACE=abc", "MAI_ENTRYPOINT_HEALTH_URL=off"]))
         let command = try RunCommand.parse(["--", "true"])

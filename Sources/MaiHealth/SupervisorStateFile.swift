@@ -1,0 +1,86 @@
+import Glibc
+import MaiSystem
+
+/// What PID 1 tells `mai-entrypoint healthcheck` without the web server: that it is stopping (draining before
+/// it forwards a TERM), so that the health check fails at once and load balancers stop sending requests.
+///
+/// The file holds the writer's pid and start time (`/proc/PID/stat` field 22). A reader believes it only when
+/// that very process still runs: a file left by a previous life of the container (Docker keeps /run across
+/// `docker restart` unless it is a tmpfs) names a process that is gone, or a pid 1 that started at another
+/// time, and is ignored. So a stale file can never fail a healthy server, and a /run that cannot be written
+/// costs only the early failure, never the health check itself.
+public enum SupervisorState: String, Sendable, Equatable {
+    /// Supervising; the server's own answer decides health.
+    case running
+    /// A stop was asked for: held while the server starts, draining, or forwarded.
+    case stopping
+}
+
+public struct SupervisorStateFile: Sendable {
+    public static let defaultPath = "/run/mai-entrypoint/state"
+    /// Larger than any file this program writes: anything bigger is not ours.
+    static let largestFile = 256
+
+    public let path: String
+
+    public init(path: String = SupervisorStateFile.defaultPath) { self.path = path }
+
+    /// What a reader makes of the file.
+    public enum Reading: Equatable, Sendable {
+        /// No file, or not one this program wrote: nothing learned, the server's answer decides.
+        case absent
+        /// Written by a process that no longer runs (a previous life of the container): ignored.
+        case stale(pid: pid_t)
+        /// Written by a supervisor that runs now.
+        case current(SupervisorState, pid: pid_t)
+    }
+
+    /// Publishes the state for this process; throws when it cannot be written (a read-only /run).
+    public func write(_ state: SupervisorState) throws(SystemError) {
+        let pid = getpid()
+        guard let start = processStartTime(pid) else { throw SystemError("read(/proc/self/stat)", errno: ENOENT) }
+        try replaceFileAtomically(path, contents: SupervisorStateFile.text(state, pid: pid, start: start))
+    }
+
+    /// Removes the file at the end of supervision; a failure changes nothing (a reader would find it stale).
+    public func remove() {
+        unlink(path)
+    }
+
+    public func read() -> Reading {
+        guard let text = readBounded(path), let record = SupervisorStateFile.parse(text) else { return .absent }
+        guard processStartTime(record.pid) == record.start else { return .stale(pid: record.pid) }
+        return .current(record.state, pid: record.pid)
+    }
+
+    static func text(_ state: SupervisorState, pid: pid_t, start: UInt64) -> String {
+        "state=\(state.rawValue)\npid=\(pid)\nstart=\(start)\n"
+    }
+
+    /// The three fields, or nil when any is missing or odd: such a file is not ours and says nothing.
+    static func parse(_ text: String) -> (state: SupervisorState, pid: pid_t, start: UInt64)? {
+        var fields: [Substring: Substring] = [:]
+        for line in text.split(separator: "\n") {
+            guard let equals = line.firstIndex(of: "=") else { return nil }
+            fields[line[..<equals]] = line[line.index(after: equals)...]
+        }
+        guard let state = fields["state"].flatMap({ SupervisorState(rawValue: String($0)) }),
+              let pid = fields["pid"].flatMap({ pid_t($0) }), pid > 0,
+              let start = fields["start"].flatMap({ UInt64($0) }) else { return nil }
+        return (state, pid, start)
+    }
+}
+
+/// The file's text when it is a small regular file; nil otherwise (missing, a directory, a FIFO that would
+/// block, a link, more than a state file holds).
+private func readBounded(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+    if fd < 0 { return nil }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size <= SupervisorStateFile.largestFile else { return nil }
+    var buffer = [UInt8](repeating: 0, count: SupervisorStateFile.largestFile + 1)
+    let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+    guard count >= 0, count <= SupervisorStateFile.largestFile else { return nil }
+    return String(decoding: buffer[0..<count], as: UTF8.self)
+}
