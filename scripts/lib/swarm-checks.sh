@@ -162,10 +162,11 @@ upgrades = {}
 for when, task, name in rows:
     if name == "Running upgrade":
         upgrades.setdefault(task, []).append(when)
-        continue
-    print(f"  +{when - t0:6.2f}s  {task}  {name}")
-for task, times in upgrades.items():
-    print(f"  +{times[0] - t0:6.2f}s .. +{times[-1] - t0:6.2f}s  {task}  {len(times)} x Running upgrade")
+lines = [(when, f"  +{when - t0:6.2f}s  {task}  {name}") for when, task, name in rows if name != "Running upgrade"]
+lines += [(times[0], f"  +{times[0] - t0:6.2f}s  {task}  {len(times)} x Running upgrade, until +{times[-1] - t0:.2f}s")
+          for task, times in upgrades.items()]
+for _, text in sorted(lines):
+    print(text)
 tasks = sorted({task for _, task, _ in rows})
 first = lambda task, name: next((w for w, t, n in rows if t == task and n == name), None)
 holds = sorted((first(t, "holds the gate"), first(t, "released the gate") or float("inf"), t) for t in tasks if first(t, "holds the gate"))
@@ -426,7 +427,7 @@ EOF
   swarm_logs big_webui >"$tmp/swarm/big-start.log"
   gate_ordered() { swarm_gate_timeline <"$tmp/swarm/big-start.log"; }
   check "swarm: big: the migration gate, in time order: one replica at a time holds it, exactly one runs Open WebUI's migrations (Running upgrade), the others wait and find nothing pending" gate_ordered
-  say "the migration gate, from docker service logs --timestamps big_webui:"; sed 's/^/  /' "$tmp/check.out"
+  say "the migration gate, from each task's log (docker logs --timestamps), in time order:"; sed 's/^/  /' "$tmp/check.out"
   figures+=("swarm: the gate at a fresh start: $(grep -E '^  big_webui' "$tmp/check.out" | sed 's/^ *//' | paste -sd ';' | sed 's/;/; /g')")
 
   # -------------------------------------------------------------------------------------------------------
