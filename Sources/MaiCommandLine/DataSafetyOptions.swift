@@ -15,7 +15,7 @@ struct DataSafetyOptions: ParsableArguments {
         valueName: "PATH"))
     var openwebuiDir: String?
 
-    @Option(name: .long, parsing: .unconditional, help: seconds("Seconds to wait for another instance that holds DATA_DIR (SQLite) or the migration gate (PostgreSQL) before exiting 1 (default 120).", "gate-timeout"),
+    @Option(name: .long, parsing: .unconditional, help: seconds("Seconds to wait for another instance, one that holds DATA_DIR (SQLite) or the migration gate (PostgreSQL), before exiting 1 (default 120).", "gate-timeout"),
             transform: Seconds.checked)
     var gateTimeout: Seconds?
 
