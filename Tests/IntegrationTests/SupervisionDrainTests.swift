@@ -7,22 +7,6 @@ import Testing
 /// `mai-entrypoint healthcheck` run inside those namespaces with nsenter, as `docker exec` runs it.
 @Suite("Drain before stop")
 struct SupervisionDrainTests {
-    /// The stand-in web server (Children/web_server.py): answers /health, records "TERM ready=True".
-    struct WebServer {
-        let port: Int
-        let record: String
-
-        init() throws {
-            record = try makeTemporaryDirectory().appendingPathComponent("signals").path
-            port = try freeLocalPort()
-        }
-
-        var command: [String] { ["python3", child("web_server.py"), String(port), "0", record] }
-        var url: String { "http://127.0.0.1:\(port)/health" }
-        var environment: [String: String] { ["MAI_ENTRYPOINT_HEALTH_URL": url] }
-        var received: [String] { readLines(record) }
-    }
-
     /// The program as PID 1 with a fresh tmpfs on /run; `setup` runs first (shell), as root of that namespace.
     static func start(_ arguments: [String], environment: [String: String] = [:], setup: String = "true") throws -> ProgramProcess {
         let script = "mount -t tmpfs -o mode=0755 mai-run /run && \(setup) && exec \"$0\" \"$@\""
@@ -53,8 +37,8 @@ struct SupervisionDrainTests {
 
     @Test("--drain 2: a TERM fails healthcheck at once while the child serves on; the child gets TERM about 2 s later")
     func drainThenForward() throws {
-        let server = try WebServer()
-        let program = try Self.start(["--drain", "2", "--"] + server.command, environment: server.environment)
+        let server = try StandInWebServer()
+        let program = try Self.start(["--drain", "2", "--"] + server.command(), environment: server.environment)
         try program.waitForLog("Web server ready after")
         let before = try Self.healthcheck(program, url: server.url)
         #expect(before.0 == 0, "\(before.1)")
@@ -86,8 +70,8 @@ struct SupervisionDrainTests {
 
     @Test("a second TERM during the drain is forwarded at once")
     func secondTermCutsTheDrainShort() throws {
-        let server = try WebServer()
-        let program = try Self.start(["--drain", "60", "--clean-stop-status", "--"] + server.command, environment: server.environment)
+        let server = try StandInWebServer()
+        let program = try Self.start(["--drain", "60", "--clean-stop-status", "--"] + server.command(), environment: server.environment)
         try program.waitForLog("Web server ready after")
         let stopped = ContinuousClock.now
         try program.signal(SIGTERM)
@@ -141,8 +125,8 @@ struct SupervisionDrainTests {
 
     @Test("INT is not drained: forwarded at once, as today")
     func interruptIsNotDrained() throws {
-        let server = try WebServer()
-        let program = try Self.start(["--drain", "60", "--"] + server.command, environment: server.environment)
+        let server = try StandInWebServer()
+        let program = try Self.start(["--drain", "60", "--"] + server.command(), environment: server.environment)
         try program.waitForLog("Web server ready after")
         try program.signal(SIGINT)
         #expect(try program.wait(timeout: .seconds(20)) == 130)
@@ -173,9 +157,9 @@ struct SupervisionDrainTests {
 
     @Test("a state file from a previous life of the container never fails a healthy server")
     func staleStateFile() throws {
-        let server = try WebServer()
+        let server = try StandInWebServer()
         let stale = "mkdir -p /run/mai-entrypoint && printf 'state=stopping\\npid=1\\nstart=1\\n' > /run/mai-entrypoint/state"
-        let program = try Self.start(["--drain", "2", "--"] + server.command, environment: server.environment, setup: stale)
+        let program = try Self.start(["--drain", "2", "--"] + server.command(), environment: server.environment, setup: stale)
         try program.waitForLog("Web server ready after")
         let check = try Self.healthcheck(program, url: server.url)
         #expect(check.0 == 0, "\(check.1)")
@@ -186,9 +170,9 @@ struct SupervisionDrainTests {
 
     @Test("a read-only /run holding a stale file: a warning, the drain still delays the TERM, healthcheck asks the server")
     func readOnlyRun() throws {
-        let server = try WebServer()
+        let server = try StandInWebServer()
         let stale = "mkdir -p /run/mai-entrypoint && printf 'state=stopping\\npid=1\\nstart=1\\n' > /run/mai-entrypoint/state && mount -o remount,ro /run"
-        let program = try Self.start(["--drain", "2", "--"] + server.command, environment: server.environment, setup: stale)
+        let program = try Self.start(["--drain", "2", "--"] + server.command(), environment: server.environment, setup: stale)
         try program.waitForLog("Web server ready after")
         #expect(program.stderr.contains("cannot write the state file; healthcheck will not fail during the drain"))
         #expect(program.stderr.contains("path=/run/mai-entrypoint/state"))
@@ -206,8 +190,8 @@ struct SupervisionDrainTests {
     @Test("--drain 0 (the default) is today's stop: TERM forwarded at once, no state file")
     func drainZero() throws {
         for options in [[], ["--drain", "0"]] {
-            let server = try WebServer()
-            let program = try Self.start(options + ["--"] + server.command, environment: server.environment)
+            let server = try StandInWebServer()
+            let program = try Self.start(options + ["--"] + server.command(), environment: server.environment)
             try program.waitForLog("Web server ready after")
             #expect(try Self.stateFile(program) == nil)
             #expect(!FileManager.default.fileExists(atPath: "/proc/\(try program.supervisorPID())/root/run/mai-entrypoint"))
@@ -222,10 +206,10 @@ struct SupervisionDrainTests {
 
     @Test("MAI_ENTRYPOINT_DRAIN sets it too; a bad value is a usage error naming the variable")
     func fromTheEnvironment() throws {
-        let server = try WebServer()
+        let server = try StandInWebServer()
         var environment = server.environment
         environment["MAI_ENTRYPOINT_DRAIN"] = "1.5"
-        let program = try Self.start(["--"] + server.command, environment: environment)
+        let program = try Self.start(["--"] + server.command(), environment: environment)
         try program.waitForLog("Web server ready after")
         try program.signal(SIGTERM)
         try program.waitForLog("draining for 1.5 s before forwarding TERM")

@@ -5,36 +5,9 @@ import Testing
 /// Readiness probing and start-up protection, with a stand-in web server that starts listening late.
 @Suite("Readiness and start-up protection")
 struct SupervisionReadinessTests {
-    struct WebServer {
-        let port: Int
-        let record: String
-        let directory: URL
-
-        init() throws {
-            directory = try makeTemporaryDirectory()
-            record = directory.appendingPathComponent("signals").path
-            port = try freeLocalPort()
-        }
-
-        func command(delay: Double) -> [String] {
-            ["python3", child("web_server.py"), String(port), String(delay), record]
-        }
-
-        var environment: [String: String] {
-            ["MAI_ENTRYPOINT_HEALTH_URL": "http://127.0.0.1:\(port)/health"]
-        }
-
-        var received: [String] { readLines(record) }
-
-        /// Its signal handlers are in place (before that, a signal would kill the interpreter outright).
-        func waitUntilStarted() throws {
-            try waitFor("\(record).started", timeout: .seconds(15)) { FileManager.default.fileExists(atPath: record + ".started") ? true : nil }
-        }
-    }
-
     @Test("the supervisor logs once when the server is ready, and healthcheck agrees")
     func readyOnce() throws {
-        let server = try WebServer()
+        let server = try StandInWebServer()
         let program = try ProgramProcess(["--"] + server.command(delay: 0.5), environment: server.environment)
         try program.waitForLog("Web server ready after")
         let healthy = try runProgram(["healthcheck", "--url", "http://127.0.0.1:\(server.port)/health"])
@@ -60,7 +33,7 @@ struct SupervisionReadinessTests {
 
     @Test("a TERM while the server starts is held until it is ready, then forwarded")
     func holdsStopUntilReady() throws {
-        let server = try WebServer()
+        let server = try StandInWebServer()
         let program = try ProgramProcess(["--"] + server.command(delay: 2), environment: server.environment)
         try program.waitForLog("child started")
         try server.waitUntilStarted()
@@ -76,7 +49,7 @@ struct SupervisionReadinessTests {
 
     @Test("the held stop is forwarded when --startup-grace passes")
     func graceExpires() throws {
-        let server = try WebServer()
+        let server = try StandInWebServer()
         let program = try ProgramProcess(["--startup-grace", "1", "--"] + server.command(delay: 60), environment: server.environment)
         try program.waitForLog("child started")
         try server.waitUntilStarted()
@@ -90,7 +63,7 @@ struct SupervisionReadinessTests {
 
     @Test("a second TERM while one is held forwards at once")
     func secondSignalForwards() throws {
-        let server = try WebServer()
+        let server = try StandInWebServer()
         let program = try ProgramProcess(["--"] + server.command(delay: 60), environment: server.environment)
         try program.waitForLog("child started")
         try server.waitUntilStarted()
@@ -103,7 +76,7 @@ struct SupervisionReadinessTests {
 
     @Test("--startup-grace 0 forwards a stop at once; other signals are never held")
     func graceOff() throws {
-        let server = try WebServer()
+        let server = try StandInWebServer()
         let program = try ProgramProcess(["--startup-grace", "0", "--"] + server.command(delay: 60), environment: server.environment)
         try program.waitForLog("child started")
         try server.waitUntilStarted()
@@ -117,7 +90,7 @@ struct SupervisionReadinessTests {
 
     @Test("a server that never becomes ready gets a warning at --ready-timeout, and probing stops")
     func readyTimeout() throws {
-        let server = try WebServer()
+        let server = try StandInWebServer()
         let program = try ProgramProcess(["--ready-timeout", "1", "--"] + server.command(delay: 60), environment: server.environment)
         try program.waitForLog("Web server not ready after 1.0 s; no longer probing")
         // Not ready any more means not starting any more: a stop now goes straight through.
@@ -128,7 +101,7 @@ struct SupervisionReadinessTests {
 
     @Test("once ready, the supervisor never wakes up again while the server idles")
     func noWakeupsAfterReady() throws {
-        let server = try WebServer()
+        let server = try StandInWebServer()
         let program = try ProgramProcess(["--"] + server.command(delay: 0.2), environment: server.environment, pidNamespace: true)
         try program.waitForLog("Web server ready after")
         let supervisor = try program.supervisorPID()
