@@ -179,8 +179,10 @@ struct ServerUserTests {
     func notRoot() throws {
         let data = try rootOwnedDataDirectory()
         chown(data, 65534, 65534)
+        // Its working directory is one uid 65534 may enter (a checkout under a 0700 folder is not): the run
+        // looks for .env there first.
         let run = try ProgramProcess(["--reuid=65534", "--regid=65534", "--clear-groups", programPath, "--user", "4100:4100", "--", "/bin/sh", "-c", "echo started"],
-                                     environment: ["DATA_DIR": data], executable: "/usr/bin/setpriv")
+                                     environment: ["DATA_DIR": data], workingDirectory: data, executable: "/usr/bin/setpriv")
         #expect(try run.wait() == 1)
         let errors = run.stderrLines.filter { $0.contains("error") }
         #expect(errors.count == 1 && errors.first?.contains("cannot run the server as 4100:4100 (--user): mai-entrypoint itself runs as uid 65534, and only root can change users") == true, "\(run.stderr)")
