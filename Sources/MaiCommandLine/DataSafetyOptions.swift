@@ -47,3 +47,18 @@ struct Count: OptionValue, Equatable {
         return Count(value: value)
     }
 }
+
+/// `--openwebui-dir` alone, for `init-db` and `status`: the installed app's migration scripts say whether the
+/// app makes the usage tables itself.
+struct OpenWebUIDirectoryOption: ParsableArguments {
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
+        "Folder holding Open WebUI's open_webui/ package, whose migration scripts say whether the app makes the usage tables (default: the working directory, then /app/backend). (env: \(OptionEnvironment.variable(for: "openwebui-dir")))",
+        valueName: "PATH"))
+    var openwebuiDir: String?
+
+    func settings(_ environment: OptionEnvironment) -> DataSafetySettings {
+        var settings = DataSafetySettings()
+        settings.openWebUIDirectory = openwebuiDir ?? environment.string("openwebui-dir")
+        return settings
+    }
+}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import MaiDatabase
 import MaiLogging
 import MaiSystem
 
@@ -20,19 +21,40 @@ struct InitDBCommand: StartedCommand {
     @OptionGroup var environmentFiles: EnvironmentFileOptions
     @OptionGroup var database: DatabaseOptions
 
+    @OptionGroup var openWebUI: OpenWebUIDirectoryOption
+
+    /// The supervisor's follow-up (`UsageTrackingFollowUp`): the environment is already resolved (no env file
+    /// is read again), and the app's tables are waited for until --init-timeout.
+    @Flag(name: .customLong("after-app-migrations"), help: .private)
+    var afterAppMigrations = false
+
     /// Signals stay blocked: every wait listens for TERM and INT on the inbox, and ends with 128+N.
     func execute(_ context: StartContext) throws {
-        let (loaded, options, ignored) = try environmentFiles.loadWithOptions(context.environment)
+        let (variables, options, logger) = try prepare(context)
         let settings = try database.settings(options)
-        bootstrapLogging(try logging.settings(options))
-        let logger = Logger(label: "mai-entrypoint")
-        EnvironmentFileOptions.logLoaded(loaded, ignored: ignored, to: logger)
-        let result = initializeUsageTracking(environment: loaded.environment.values, options: settings,
+        let dataSafety = openWebUI.settings(options)
+        let scripts = UsageTrackingConfiguration(environment: variables).isConfigured
+            ? installedMigrationScripts(dataSafety, logger: logger, otherwise: "the usage tables are made now", missing: .debug) : nil
+        let result = initializeUsageTracking(environment: variables, options: settings, scripts: scripts,
+                                             timing: afterAppMigrations ? .afterAppMigrations : .standalone,
                                              inbox: context.inbox, logger: logger)
         switch result {
         case .initialized: return
         case .stopped(let signal): throw ExitCode(128 + signal.rawValue)
-        case .skipped, .failed: throw ExitCode(1)
+        case .waitingForApp, .skipped, .failed: throw ExitCode(1)
         }
+    }
+
+    private func prepare(_ context: StartContext) throws -> (variables: [String: String], options: OptionEnvironment, logger: Logger) {
+        if afterAppMigrations {
+            let options = OptionEnvironment(context.environment)
+            bootstrapLogging(try logging.settings(options))
+            return (context.environment.values, options, Logger(label: "mai-entrypoint"))
+        }
+        let (loaded, options, ignored) = try environmentFiles.loadWithOptions(context.environment)
+        bootstrapLogging(try logging.settings(options))
+        let logger = Logger(label: "mai-entrypoint")
+        EnvironmentFileOptions.logLoaded(loaded, ignored: ignored, to: logger)
+        return (loaded.environment.values, options, logger)
     }
 }

@@ -116,10 +116,12 @@ private func fileName(_ path: String) -> String {
 
 /// The installed Open WebUI's migration scripts; nil, and one warning ending in `otherwise`, when they cannot
 /// be found or read.
-func installedMigrationScripts(_ settings: DataSafetySettings, logger: Logger, otherwise: String) -> MigrationScripts? {
+/// `missing` is the level of that line when no folder has them (a server that is not Open WebUI has none).
+func installedMigrationScripts(_ settings: DataSafetySettings, logger: Logger, otherwise: String,
+                               missing: Logger.Level = .warning) -> MigrationScripts? {
     switch MigrationScripts.locate(given: settings.openWebUIDirectory, workingDirectory: OpenWebUIDatabase.currentDirectory()) {
     case .failure(let failure):
-        logger.warning("Open WebUI's migration scripts are not in \(failure.tried.joined(separator: " or ")) (set --openwebui-dir to the folder holding open_webui/): \(otherwise)")
+        logger.log(level: missing, "Open WebUI's migration scripts are not in \(failure.tried.joined(separator: " or ")) (set --openwebui-dir to the folder holding open_webui/): \(otherwise)")
         return nil
     case .success(let directory):
         do {

@@ -34,17 +34,24 @@ func runPipeline(_ options: RunCommand, command: [[UInt8]], context: StartContex
 
     // 5. The database, for Open WebUI's sake and ours; a TERM or INT during any of it ends the program here.
     //    The DATA_DIR lock (SQLite: one writer), held until the program exits; then the backup before Open WebUI's
-    //    migrations and the report of an interrupted one; then usage tracking; what it creates becomes the server's.
+    //    migrations and the report of an interrupted one; PostgreSQL: replicas take turns through Open WebUI's
+    //    pending migrations, each until its server is ready (the gate covers the usage step too, which may set
+    //    tables aside for them); then usage tracking, now or, when the app's own migration makes the usage
+    //    tables, after the server has run it; what it creates becomes the server's.
     let variables = server.environment.values
     let database = OpenWebUIDatabase.resolve(variables)
     let dataDirectory = OpenWebUIDatabase.dataDirectory(variables)
     let lock = try lockDataDirectory(database, dataDirectory, settings.dataSafety, inbox: context.inbox, logger: logger)
     try OpenWebUIDataStep(settings: settings.dataSafety, initRequired: settings.database.required, inbox: context.inbox,
                           logger: logger).run(database, dataDirectory: dataDirectory)
-    try initializeBeforeStart(environment: variables, options: settings.database, inbox: context.inbox)
-    server.handOverCreatedFiles(logger: logger)
-    //    PostgreSQL: replicas take turns through Open WebUI's pending migrations, each until its server is ready.
     let gate = try passMigrationGate(database, settings.dataSafety, inbox: context.inbox, logger: logger)
+    let scripts = UsageTrackingConfiguration(environment: variables).isConfigured
+        ? installedMigrationScripts(settings.dataSafety, logger: logger, otherwise: "the usage tables are made before the server starts",
+                                   missing: .debug) : nil
+    if try initializeBeforeStart(environment: variables, options: settings.database, scripts: scripts, inbox: context.inbox) {
+        configuration.followUp = UsageTrackingFollowUp.task(settings: settings, environment: server.environment)
+    }
+    server.handOverCreatedFiles(logger: logger)
 
     // 6. Supervise, unless a stop was asked for meanwhile (looked at without taking it from the queue).
     if let signal = context.inbox.pendingStopRequest() {

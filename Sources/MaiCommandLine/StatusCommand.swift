@@ -15,6 +15,8 @@ struct StatusCommand: StartedCommand {
     @OptionGroup var logging: LoggingOptions
     @OptionGroup var environmentFiles: EnvironmentFileOptions
 
+    @OptionGroup var openWebUI: OpenWebUIDirectoryOption
+
     func execute(_ context: StartContext) throws {
         let (loaded, options, ignored) = try environmentFiles.loadWithOptions(context.environment)
         let logSettings = try logging.settings(options)
@@ -29,9 +31,17 @@ struct StatusCommand: StartedCommand {
         for line in json ? database.fields.map(jsonLine) : database.lines {
             EntryPoint.writeLine(LogRedaction.redact(line), to: STDOUT_FILENO)
         }
+        let dataSafety = openWebUI.settings(options)
+        let scripts = installedMigrationScripts(dataSafety, logger: logger, otherwise: "", missing: .debug)
         do {
-            let report = try readStatus(try DatabaseLocation.locate(database), organizationID: organizationID)
-            for line in report.lines { EntryPoint.writeLine(LogRedaction.redact(json ? jsonLine(line) : line), to: STDOUT_FILENO) }
+            let location = try DatabaseLocation.locate(database)
+            let lines: [String]
+            if case .sqlite(let path) = location, access(path, F_OK) != 0, let revision = scripts?.usageTablesRevision {
+                lines = [StatusReport.pendingLine(revision)]  // the app has not even made its database yet
+            } else {
+                lines = try readStatus(location, organizationID: organizationID, scripts: scripts).lines
+            }
+            for line in lines { EntryPoint.writeLine(LogRedaction.redact(json ? jsonLine(line) : line), to: STDOUT_FILENO) }
         } catch {
             logger.error("cannot read the usage-tracking status: \(error)")
             throw ExitCode(1)

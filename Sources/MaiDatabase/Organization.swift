@@ -40,13 +40,16 @@ enum OrganizationRecord {
         """
 
     /// Reads the row and upserts it, inside the caller's locked transaction, so the reported change is what
-    /// happened.
+    /// happened. The timestamps are written as the table's `created_at` asks: epoch seconds in the app's BIGINT
+    /// columns, ISO-8601 text in a text column.
     static func save(_ organization: OrganizationSettings, on connection: any SQLConnection,
-                     now: String) throws(DatabaseError) -> OrganizationChange {
+                     now: InstantText) throws(DatabaseError) -> OrganizationChange {
         let existing = try connection.query(
             "SELECT name, openrouter_api_key FROM client_organizations WHERE id = $1", [.text(organization.id)]).first
+        let type = try connection.tableShape(of: "client_organizations")?.column("created_at")?.type ?? ""
+        let stamp = TimestampStyle(columnType: type, connection.dialect).value(now)
         _ = try connection.query(upsert, [.text(organization.id), .text(organization.name),
-                                          .text(organization.apiKey), .text(now)])
+                                          .text(organization.apiKey), stamp])
         guard let existing else { return .created }
         var fields: [String] = []
         if existing.first?.text != organization.name { fields.append("name") }

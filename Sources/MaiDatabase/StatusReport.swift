@@ -15,6 +15,8 @@ public struct StatusReport: Equatable, Sendable {
     public let organizationID: String?
     /// nil when the table does not exist.
     public let rowCounts: [(table: String, count: Int64?)]
+    /// The app's migration that makes the usage tables, when it has not run on this database yet.
+    public var appTablesPending: String? = nil
 
     public var schemaVersion: Int { migrations.map(\.version).max() ?? 0 }
 
@@ -23,8 +25,14 @@ public struct StatusReport: Equatable, Sendable {
     public var lines: [String] {
         let applied = migrations.map { "\($0.version) \($0.name), applied \($0.appliedAt)" }
         return ["schema: v\(schemaVersion)" + (applied.isEmpty ? " (not initialized)" : " (" + applied.joined(separator: "; ") + ")")]
+            + (appTablesPending.map { [Self.pendingLine($0)] } ?? [])
             + organizationLines
             + ["rows: " + rowCounts.map { "\($0.table)=\($0.count.map(String.init) ?? "absent")" }.joined(separator: " ")]
+    }
+
+    /// Said by `status` when the app has not made its usage tables yet (also before its database exists).
+    public static func pendingLine(_ revision: String) -> String {
+        "usage_tables: not made yet: the app's migration \(revision) makes them when the server starts; the organization is recorded after it"
     }
 
     private var organizationLines: [String] {
@@ -39,9 +47,10 @@ public struct StatusReport: Equatable, Sendable {
 }
 
 /// Reads the status in a read-only connection: nothing is created, locked or written.
-public func readStatus(_ location: DatabaseLocation, organizationID: String?,
+public func readStatus(_ location: DatabaseLocation, organizationID: String?, scripts: MigrationScripts? = nil,
                        timeout: Duration = .seconds(5)) throws(DatabaseError) -> StatusReport {
     let connection = try openDatabase(location, mode: .readOnly, timeout: timeout, stop: .never())
+    let pending = try scripts?.usageTablesPending(AlembicRecord.read(connection).revisions)
     var migrations: [StatusReport.AppliedMigration] = []
     if try connection.tableExists(Migrator.recordTable) {
         migrations = try connection.query("SELECT version, name, applied_at FROM mai_schema_migrations ORDER BY version")
@@ -52,9 +61,11 @@ public func readStatus(_ location: DatabaseLocation, organizationID: String?,
         let count = try connection.tableExists(table) ? try connection.scalar("SELECT COUNT(*) FROM \(table)").integer : nil
         counts.append((table, count))
     }
-    return StatusReport(location: location, migrations: migrations,
-                        organizations: try organizationRows(connection, organizationID), organizationID: organizationID,
-                        rowCounts: counts)
+    var report = StatusReport(location: location, migrations: migrations,
+                              organizations: try organizationRows(connection, organizationID), organizationID: organizationID,
+                              rowCounts: counts)
+    report.appTablesPending = pending
+    return report
 }
 
 private func organizationRows(_ connection: any SQLConnection, _ id: String?) throws(DatabaseError) -> [[(String, String)]] {

@@ -34,6 +34,9 @@ public struct Supervisor: ~Copyable {
     private var whenSettled: (() -> Void)?
     /// The state file this run wrote, to remove at the end; nil when none was (no drain, or it failed).
     private var publishedState: SupervisorState?
+    /// The follow-up's pid while it runs (0: not started or reaped), and whether a required one failed.
+    private var followUp: pid_t = 0
+    private var requiredFollowUpFailed = false
 
     /// `whenSettled` runs once the server is ready, the ready timeout has passed or the child has exited; with
     /// no readiness probe, right after the start (there is no other moment to wait for).
@@ -104,6 +107,44 @@ public struct Supervisor: ~Copyable {
     private mutating func settled() {
         whenSettled?()
         whenSettled = nil
+        startFollowUp()
+    }
+
+    // MARK: The follow-up
+
+    private mutating func startFollowUp() {
+        guard let task = configuration.followUp, followUp == 0, !requiredFollowUpFailed, childStatus == nil,
+              sequence.stopSignal == nil else { return }
+        var options = SpawnOptions(environment: task.environment)
+        // The server's group keeps the terminal: the follow-up reads nothing from it.
+        options.takeTerminalForeground = false
+        do {
+            followUp = try spawnProcess(task.command, options: options)
+            logger.debug("follow-up started", metadata: ["pid": .stringConvertible(followUp)])
+        } catch {
+            logger.error("cannot start the usage-tracking step after the app's migrations: \(error.description)")
+            followUpEnded(.exited(error.exitStatus), task)
+        }
+    }
+
+    private mutating func followUpReaped(_ status: ExitStatus) {
+        followUp = 0
+        guard let task = configuration.followUp else { return }
+        logger.debug("follow-up exited", metadata: ["status": "\(status)"])
+        followUpEnded(status, task)
+    }
+
+    /// A follow-up that failed, with --init-required, stops the server as a TERM would; the run then exits 1.
+    /// One stopped by our own stop says nothing: the stop is what happened.
+    private mutating func followUpEnded(_ status: ExitStatus, _ task: SupervisorConfiguration.FollowUp) {
+        guard status != .exited(0), sequence.stopSignal == nil, childStatus == nil else { return }
+        guard task.required else {
+            logger.warning("the server goes on without usage tracking")
+            return
+        }
+        requiredFollowUpFailed = true
+        logger.error("stopping the server: usage tracking is required (--init-required) and was not initialized after the app's migrations")
+        perform(sequence.stopRequested(.terminate, serverStarting: false, now: .now()))
     }
 
     // MARK: Waiting
@@ -270,6 +311,8 @@ public struct Supervisor: ~Copyable {
                 "signal": "\(signal)", "pid": .stringConvertible(forwardTarget), "stop_timeout": "\(configuration.stopTimeout.secondsText)s",
             ])
             send(signal, to: forwardTarget)
+            // The follow-up waits for a server that is going away: it ends now, with its database work rolled back.
+            if followUp != 0 { send(.terminate, to: followUp) }
         case .forward(let signal):
             forward(signal)
         case .killChildGroup:
@@ -342,7 +385,7 @@ public struct Supervisor: ~Copyable {
                 return
             }
             guard case .reaped(let pid, let status) = result else { return }
-            if pid == child { childReaped(status) } else {
+            if pid == child { childReaped(status) } else if pid == followUp { followUpReaped(status) } else {
                 logger.debug("reaped orphan", metadata: ["pid": .stringConvertible(pid), "status": "\(status)"])
             }
         }
@@ -395,6 +438,7 @@ public struct Supervisor: ~Copyable {
         let reason: StopReason = sequence.stopSignal == nil ? .exitedOnItsOwn
             : sequence.killedAtDeadline ? .killedAtDeadline : .cleanStop
         var exitStatus = status.shellStatus
+        if requiredFollowUpFailed { return SupervisionOutcome(childStatus: status, reason: reason, exitStatus: 1) }
         if configuration.cleanStopStatus, reason == .cleanStop, case .signaled(let signal) = status,
            SignalPolicy.isStopRequest(signal) {
             exitStatus = 0

@@ -23,8 +23,27 @@ public struct SupervisorConfiguration: Sendable {
     public var credentials: Credentials?
     /// Probing the web server until it is ready, and holding back a stop while it starts; nil: neither.
     public var readiness: ReadinessConfiguration?
+    /// A command started beside the server once it has settled (see `FollowUp`); nil: none.
+    public var followUp: FollowUp?
 
     public init() {}
+
+    /// Work that must wait for the server's start but must not block this loop (the usage-tracking step after
+    /// the app's own migrations): started once the server is ready, or right after the start without a
+    /// readiness probe, and never when the server has exited or a stop has begun. It inherits stdout and
+    /// stderr, runs as this process's user, in a process group of its own, and gets TERM when a stop begins.
+    public struct FollowUp: Sendable {
+        public var command: [[UInt8]]
+        public var environment: EnvironmentBlock
+        /// Its failure (any status but 0) stops the server as a TERM would, and the run exits 1.
+        public var required: Bool
+
+        public init(command: [[UInt8]], environment: EnvironmentBlock, required: Bool) {
+            self.command = command
+            self.environment = environment
+            self.required = required
+        }
+    }
 }
 
 /// How the supervised child came to its end, as the final log line says it.

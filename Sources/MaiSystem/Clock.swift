@@ -43,6 +43,14 @@ public struct WallClockTime: Sendable {
             millisecond: Int(ts.tv_nsec / 1_000_000))
     }
 
+    /// Whole seconds since the epoch (UTC), as the app's BIGINT timestamps hold them.
+    public var epochSeconds: Int64 {
+        var fields = tm()
+        (fields.tm_year, fields.tm_mon, fields.tm_mday) = (Int32(year - 1900), Int32(month - 1), Int32(day))
+        (fields.tm_hour, fields.tm_min, fields.tm_sec) = (Int32(hour), Int32(minute), Int32(second))
+        return Int64(timegm(&fields))
+    }
+
     /// `2026-11-25T21:50:00.123Z`
     public var iso8601: String {
         func pad(_ value: Int, _ width: Int) -> String {

@@ -4,35 +4,21 @@ import Testing
 
 @Suite("SQLite initialization")
 struct SQLiteInitializationTests {
-    @Test("a fresh location (no directory, no file): directory, file, schema v2 and the organization are created")
+    @Test("a fresh location (no directory, no file): directory, file, schema v3 and the organization are created")
     func freshLocation() throws {
         let directory = try temporaryDirectory() + "/not/yet/there"
         let recorder = LogRecorder()
         let outcome = initialize(["DATA_DIR": directory], recorder: recorder)
         let report = try #require(outcome.report, "\(outcome)")
         #expect(report.change == .created)
-        #expect(report.schema == SchemaState(version: 2, applied: [1, 2], deferred: nil))
+        #expect(report.schema == SchemaState(version: 3, applied: [3], deferred: nil))
         let path = directory + "/webui.db"
         #expect(try sqlite(path, "SELECT id, name, openrouter_api_key, markup_rate, is_active FROM client_organizations")
             == ["org-acme|Acme Corp|sk-or-v1-0123456789abcdef0123456789abcdef|1.3|1"])
         #expect(try sqlite(path, "SELECT version, name FROM mai_schema_migrations ORDER BY version")
-            == ["1|create usage tables", "2|unique daily rows"])
+            == ["3|the app's shape"])
         #expect(recorder.messages(at: .info).last
-            == "Usage tracking initialized for Acme Corp (organization created; schema v2)")
-    }
-
-    @Test("the tables are exactly the issue's schema version 1, with timestamps in ISO-8601 UTC")
-    func exactSchema() throws {
-        let path = try temporaryDirectory() + "/webui.db"
-        #expect(initialize(["DATABASE_URL": "sqlite:///" + path]).report != nil)
-        let schema = try sqlite(path, "SELECT sql FROM sqlite_master WHERE name LIKE 'client_%' OR name LIKE 'idx_%' ORDER BY name")
-        #expect(schema.contains("CREATE TABLE client_organizations (id TEXT PRIMARY KEY, name TEXT NOT NULL, openrouter_api_key TEXT NOT NULL, markup_rate REAL DEFAULT 1.3, is_active INTEGER DEFAULT 1, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)"))
-        #expect(schema.contains("CREATE TABLE client_user_daily_usage (id INTEGER PRIMARY KEY AUTOINCREMENT, client_org_id TEXT NOT NULL, user_id TEXT NOT NULL, usage_date DATE NOT NULL, openrouter_user_id TEXT, total_tokens INTEGER DEFAULT 0, total_requests INTEGER DEFAULT 0, raw_cost REAL DEFAULT 0.0, markup_cost REAL DEFAULT 0.0, created_at TEXT NOT NULL, updated_at TEXT, FOREIGN KEY (client_org_id) REFERENCES client_organizations(id))"))
-        #expect(schema.contains("CREATE TABLE client_model_daily_usage (id INTEGER PRIMARY KEY AUTOINCREMENT, client_org_id TEXT NOT NULL, model_name TEXT NOT NULL, provider TEXT NOT NULL, usage_date DATE NOT NULL, total_tokens INTEGER DEFAULT 0, total_requests INTEGER DEFAULT 0, raw_cost REAL DEFAULT 0.0, markup_cost REAL DEFAULT 0.0, created_at TEXT NOT NULL, updated_at TEXT, FOREIGN KEY (client_org_id) REFERENCES client_organizations(id))"))
-        #expect(schema.contains("CREATE INDEX idx_user_usage_org_date ON client_user_daily_usage(client_org_id, usage_date)"))
-        #expect(schema.contains("CREATE INDEX idx_model_usage_org_date ON client_model_daily_usage(client_org_id, usage_date)"))
-        let stamp = try #require(try sqlite(path, "SELECT created_at FROM client_organizations").first)
-        #expect(stamp.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil, "\(stamp)")
+            == "Usage tracking initialized for Acme Corp (organization created; schema v3)")
     }
 
     @Test("an empty file is initialized in place")
@@ -48,13 +34,13 @@ struct SQLiteInitializationTests {
         let path = try temporaryDirectory() + "/webui.db"
         try shell("sqlite3 \(quoted(path)) \(quoted("CREATE TABLE user (id TEXT PRIMARY KEY, name TEXT); INSERT INTO user VALUES ('u1', 'Ada'); CREATE TABLE chat (id TEXT, user_id TEXT, title TEXT); INSERT INTO chat VALUES ('c1', 'u1', 'hello');"))")
         let before = try sqlite(path, "SELECT sql FROM sqlite_master WHERE name IN ('user', 'chat') ORDER BY name")
-        #expect(initialize(["DATABASE_URL": "sqlite:///" + path]).report?.schema.version == 2)
+        #expect(initialize(["DATABASE_URL": "sqlite:///" + path]).report?.schema.version == 3)
         #expect(try sqlite(path, "SELECT sql FROM sqlite_master WHERE name IN ('user', 'chat') ORDER BY name") == before)
         #expect(try sqlite(path, "SELECT * FROM user") == ["u1|Ada"])
         #expect(try sqlite(path, "SELECT * FROM chat") == ["c1|u1|hello"])
     }
 
-    @Test("tables left by the old Python code are adopted with every row kept, not recreated")
+    @Test("tables left by the old Python code are carried to the app's shape with every row kept")
     func oldPythonTables() throws {
         let path = try temporaryDirectory() + "/webui.db"
         try shell("sqlite3 \(quoted(path)) \(quoted(OldPythonSchema.sqlite + OldPythonSchema.rows))")
@@ -64,8 +50,8 @@ struct SQLiteInitializationTests {
         #expect(try sqlite(path, "SELECT COUNT(*) FROM client_user_daily_usage") == ["2"])
         #expect(try sqlite(path, "SELECT COUNT(*) FROM client_model_daily_usage") == ["1"])
         #expect(try sqlite(path, "SELECT total_tokens FROM client_user_daily_usage ORDER BY id") == ["1200", "300"])
-        #expect(try sqlite(path, "SELECT markup_rate, created_at FROM client_organizations") == ["1.5|2025-01-01T00:00:00"])
-        #expect(recorder.messages.contains { $0.contains("adopted existing client_organizations, client_user_daily_usage, client_model_daily_usage") })
+        #expect(try sqlite(path, "SELECT markup_rate, created_at FROM client_organizations") == ["1.5|1735689600"])
+        #expect(recorder.messages.contains { $0.contains("carried client_organizations, client_user_daily_usage, client_model_daily_usage to the app's shape") })
     }
 
     @Test("a second run changes nothing: organization unchanged, file byte-identical")
@@ -76,9 +62,9 @@ struct SQLiteInitializationTests {
         let recorder = LogRecorder()
         let report = try #require(initialize(["DATABASE_URL": "sqlite:///" + path], recorder: recorder).report)
         #expect(report.change == .unchanged)
-        #expect(report.schema == SchemaState(version: 2, applied: [], deferred: nil))
+        #expect(report.schema == SchemaState(version: 3, applied: [], deferred: nil))
         #expect(fileBytes(path) == before)
-        #expect(recorder.messages == ["Usage tracking initialized for Acme Corp (organization unchanged; schema v2)"])
+        #expect(recorder.messages == ["Usage tracking initialized for Acme Corp (organization unchanged; schema v3)"])
     }
 
     @Test("a changed name and key update the row, keep created_at and move updated_at")
@@ -86,18 +72,19 @@ struct SQLiteInitializationTests {
         let path = try temporaryDirectory() + "/webui.db"
         let location = ["DATABASE_URL": "sqlite:///" + path]
         #expect(initialize(location).report?.change == .created)
-        let created = try sqlite(path, "SELECT created_at, updated_at FROM client_organizations")
-        usleep(5_000)
+        // An hour ago, so that the update shows in epoch seconds.
+        try sqlite(path, "UPDATE client_organizations SET created_at = created_at - 3600, updated_at = updated_at - 3600")
+        let created = try sqlite(path, "SELECT created_at FROM client_organizations")
         #expect(initialize(location.merging(["ORGANIZATION_NAME": "Acme Renamed"]) { $1 }).report?.change == .updated(["name"]))
         let recorder = LogRecorder()
         let outcome = initialize(location.merging(["ORGANIZATION_NAME": "Acme Again", "OPENROUTER_API_KEY": "sk-or-v1-new-key-0000000000000000"]) { $1 }, recorder: recorder)
         #expect(outcome.report?.change == .updated(["name", "api key"]))
-        #expect(recorder.messages.last == "Usage tracking initialized for Acme Again (organization updated: name, api key; schema v2)")
+        #expect(recorder.messages.last == "Usage tracking initialized for Acme Again (organization updated: name, api key; schema v3)")
         let row = try sqlite(path, "SELECT name, openrouter_api_key, created_at, updated_at FROM client_organizations")
         let fields = try #require(row.first).split(separator: "|").map(String.init)
         #expect(fields[0] == "Acme Again" && fields[1] == "sk-or-v1-new-key-0000000000000000")
-        #expect(fields[2] == created.first?.split(separator: "|").first.map(String.init))
-        #expect(fields[3] > fields[2])
+        #expect(fields[2] == created.first)
+        #expect((Int(fields[3]) ?? 0) >= (Int(fields[2]) ?? 0) + 3600)
     }
 
     @Test("a name holding quotes and SQL is stored literally")
@@ -110,23 +97,16 @@ struct SQLiteInitializationTests {
         #expect(try sqlite(path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'client_organizations'") == ["1"])
     }
 
-    @Test("duplicate daily rows hold back version 2, name the groups and the table, and lose nothing")
-    func duplicatesDeferVersionTwo() throws {
+    @Test("duplicate daily rows of the old code are all carried: the app keys daily rows by id, with no unique key")
+    func duplicatesAreCarried() throws {
         let path = try temporaryDirectory() + "/webui.db"
         try shell("sqlite3 \(quoted(path)) \(quoted(OldPythonSchema.sqlite + OldPythonSchema.rows + OldPythonSchema.duplicates))")
         let recorder = LogRecorder()
         let report = try #require(initialize(["DATABASE_URL": "sqlite:///" + path], recorder: recorder).report)
-        #expect(report.schema.version == 1)
-        #expect(report.schema.deferred == "1 duplicate group in client_user_daily_usage (client_org_id, user_id, usage_date)")
-        #expect(recorder.messages(at: .warning).count == 1)
-        #expect(recorder.messages(at: .warning).first?.contains("1 duplicate group in client_user_daily_usage") == true)
-        #expect(recorder.messages.last?.hasSuffix("(organization updated: name, api key; schema v1)") == true)
-        #expect(try sqlite(path, "SELECT COUNT(*) FROM client_user_daily_usage") == ["3"])
+        #expect(report.schema.version == 3)
+        #expect(recorder.messages(at: .warning) == [])
+        #expect(try sqlite(path, "SELECT id, total_tokens FROM client_user_daily_usage ORDER BY id") == ["1|1200", "2|300", "3|50"])
         #expect(try sqlite(path, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'uq_%'") == ["0"])
-
-        // Once the rows are merged, the next start applies version 2.
-        try shell("sqlite3 \(quoted(path)) \(quoted("DELETE FROM client_user_daily_usage WHERE id = 3"))")
-        #expect(initialize(["DATABASE_URL": "sqlite:///" + path]).report?.schema.version == 2)
     }
 
     @Test("a usage table without the expected columns is left untouched and named in the error")
@@ -144,10 +124,10 @@ struct SQLiteInitializationTests {
     func changedChecksum() throws {
         let path = try temporaryDirectory() + "/webui.db"
         #expect(initialize(["DATABASE_URL": "sqlite:///" + path]).report != nil)
-        try shell("sqlite3 \(quoted(path)) \(quoted("UPDATE mai_schema_migrations SET checksum = 'edited' WHERE version = 1"))")
+        try shell("sqlite3 \(quoted(path)) \(quoted("UPDATE mai_schema_migrations SET checksum = 'edited' WHERE version = 3"))")
         let before = fileBytes(path)
         let failure = initialize(["DATABASE_URL": "sqlite:///" + path, "ORGANIZATION_NAME": "Changed"]).failure
-        #expect(failure == .permanent(.migrationChanged(version: 1, name: "create usage tables")))
+        #expect(failure == .permanent(.migrationChanged(version: 3, name: "the app's shape")))
         #expect(failure?.description.contains("different checksum") == true)
         #expect(fileBytes(path) == before)
     }

@@ -12,9 +12,9 @@ struct StatusReportTests {
         let before = fileBytes(path)
         let report = try readStatus(.sqlite(path: path), organizationID: "org-acme")
         let lines = report.lines
-        #expect(report.schemaVersion == 2)
+        #expect(report.schemaVersion == 3)
         #expect(lines.count == 3)
-        #expect(lines[0].hasPrefix("schema: v2 (1 create usage tables, applied 20"))
+        #expect(lines[0].hasPrefix("schema: v3 (3 the app's shape, applied 20"))
         #expect(lines[1].hasPrefix("organization: id=org-acme name=\"Acme Corp\" openrouter_api_key=sk-or-v1-…cdef markup_rate=1.5 is_active=1"))
         #expect(!lines.joined().contains("0123456789abcdef0123456789abcdef"))
         #expect(lines[2] == "rows: client_organizations=1 client_user_daily_usage=2 client_model_daily_usage=1")
@@ -45,7 +45,7 @@ struct StatusReportTests {
         let location = try DatabaseLocation.resolve(["DATABASE_URL": url])
         let lines = try readStatus(location, organizationID: nil).lines
         #expect("\(location)".hasPrefix("postgresql://mai_test:***@127.0.0.1:"))
-        #expect(lines[0].hasPrefix("schema: v2 (1 create usage tables, applied "))
+        #expect(lines[0].hasPrefix("schema: v3 (3 the app's shape, applied "))
         #expect(lines[1].hasPrefix("organization: id=org-acme name=\"Acme Corp\" openrouter_api_key=sk-or-v1-…cdef markup_rate=1.3 is_active=1"))
         #expect(lines[2] == "rows: client_organizations=1 client_user_daily_usage=0 client_model_daily_usage=0")
     }

@@ -64,7 +64,9 @@ public struct Retrier {
     private func wait(after attempt: Int, _ error: DatabaseError, left: Duration) throws(InitializationFailure) {
         let delay = min(policy.delay(afterFailure: attempt, random: random()), left)
         let reason = redactor.redact(error.description)
-        logger.warning("Usage tracking database not ready (attempt \(attempt)): \(reason); retrying in \(delay.hundredthsText)s")
+        // Waiting for the app's migration is expected while the server starts: said once, before the wait.
+        let level: Logger.Level = if case .appTablesPending = error { .debug } else { .warning }
+        logger.log(level: level, "Usage tracking database not ready (attempt \(attempt)): \(reason); retrying in \(delay.hundredthsText)s")
         if let signal = stop.pause(delay) { throw .stopped(signal) }
     }
 }

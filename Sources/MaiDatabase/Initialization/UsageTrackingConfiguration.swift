@@ -8,6 +8,11 @@ public enum UsageTrackingConfiguration: Equatable, Sendable {
 
     static let variables = ["OPENROUTER_EXTERNAL_USER", "ORGANIZATION_NAME", "OPENROUTER_API_KEY"]
 
+    public var isConfigured: Bool {
+        if case .configured = self { return true }
+        return false
+    }
+
     public init(environment: [String: String]) {
         let values = Self.variables.map { environment[$0].flatMap { $0.isEmpty ? nil : $0 } }
         let (id, name) = (values[0], values[1])

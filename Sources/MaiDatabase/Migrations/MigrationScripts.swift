@@ -14,6 +14,9 @@ public struct MigrationScripts: Equatable, Sendable {
     public let revisions: [String: [String]]
     /// Scripts that name no revision readably: they are left out of the graph, and said in a warning.
     public let unreadable: [String]
+    /// The revision whose script creates `client_organizations`: the mAI app's own migration, which makes the
+    /// usage tables (plain Open WebUI has none).
+    public var usageTablesRevision: String? = nil
 
     /// The revisions nothing follows; one, unless the scripts branch without a merge.
     public var heads: Set<String> {
@@ -31,17 +34,43 @@ public struct MigrationScripts: Equatable, Sendable {
         return Set(current) == heads ? .upToDate : .pending(from: current)
     }
 
+    /// The app's migration that creates the usage tables when a database at `current` has not run it yet (nil:
+    /// no alembic_version, a fresh database, which gets every migration); nil when it has, when no script
+    /// creates them, or when `current` names a revision no script knows (the scripts cannot tell; Open WebUI
+    /// itself will refuse to migrate such a database).
+    public func usageTablesPending(_ current: [String]?) -> String? {
+        guard let revision = usageTablesRevision else { return nil }
+        guard let current, !current.isEmpty else { return revision }
+        guard current.allSatisfy(knows) else { return nil }
+        return reached(revision, from: current) ? nil : revision
+    }
+
+    /// Whether `revision` is one of `current` or one they follow (down revisions, followed to the first).
+    func reached(_ revision: String, from current: [String]) -> Bool {
+        var seen = Set<String>(), next = current
+        while let candidate = next.popLast() {
+            if candidate == revision { return true }
+            guard seen.insert(candidate).inserted else { continue }
+            next += revisions[candidate] ?? []
+        }
+        return false
+    }
+
     public static func parse(_ files: [(name: String, text: String)], directory: String) -> MigrationScripts {
         var revisions: [String: [String]] = [:]
         var unreadable: [String] = []
+        var usageTablesRevision: String?
         for file in files.sorted(by: { $0.name < $1.name }) {
             guard let script = ScriptRevision(file.text) else {
                 unreadable.append(file.name)
                 continue
             }
             revisions[script.revision] = script.downRevisions
+            if ScriptRevision.createsTable("client_organizations", file.text) { usageTablesRevision = script.revision }
         }
-        return MigrationScripts(directory: directory, revisions: revisions, unreadable: unreadable)
+        var scripts = MigrationScripts(directory: directory, revisions: revisions, unreadable: unreadable)
+        scripts.usageTablesRevision = usageTablesRevision
+        return scripts
     }
 
     /// Reads every `*.py` of the folder (`__init__.py` and hidden files aside); a script over 1 MiB is unreadable.
@@ -115,6 +144,13 @@ struct ScriptRevision: Equatable {
         guard let revision, !revision.isEmpty, let down else { return nil }
         self.revision = revision
         self.downRevisions = down
+    }
+
+    /// Whether the script calls `create_table` with this table name first (`op.create_table(\n 'name', …`),
+    /// quoted either way, whatever the spacing.
+    static func createsTable(_ table: String, _ text: String) -> Bool {
+        let compact = String(text.unicodeScalars.filter { !$0.properties.isWhitespace })
+        return compact.contains("create_table('\(table)'") || compact.contains("create_table(\"\(table)\"")
     }
 
     /// `name[: annotation] = value` at the start of a line; a value that opens a bracket runs to its close.

@@ -9,6 +9,9 @@ struct Migration: Sendable {
 
     let version: Int
     let name: String
+    /// Earlier versions this one replaces: a database that has not recorded them never gets them (it gets this
+    /// one instead); one that has keeps their records.
+    var supersedes: [Int] = []
     let statements: @Sendable (SQLDialect) -> [String]
     let apply: @Sendable (any SQLConnection) throws(DatabaseError) -> Result
 
@@ -16,10 +19,49 @@ struct Migration: Sendable {
         SHA256.hex(statements(dialect).joined(separator: ";\n"))
     }
 
-    static let all = [createUsageTables, uniqueDailyRows]
+    static let all = [createUsageTables, uniqueDailyRows, appShape]
 }
 
 extension Migration {
+    /// Version 3: the usage tables in the app's shape (`AppUsageTables`), replacing versions 1 and 2 (integer
+    /// ids, ISO-text timestamps, unique daily keys the app does not have). Missing tables are created; tables the
+    /// app made are adopted; tables of versions 1 and 2 are set aside and their rows carried into the app's shape
+    /// in the same transaction (see `UsageTrackingInitialization`, which carries them). Every index name it
+    /// needs is checked before it is created: one that stands for something else is an error.
+    static let appShape = Migration(
+        version: 3, name: "the app's shape", supersedes: [1, 2],
+        statements: { _ in AppUsageTables.statements },
+        apply: { connection throws(DatabaseError) in
+            var created: [String] = [], adopted: [String] = [], earlier: [String] = []
+            // Every existing table is classified before anything is written, so that a misfit writes nothing.
+            for table in AppUsageTables.all {
+                guard let shape = try connection.tableShape(of: table) else { created.append(table); continue }
+                if AppUsageTables.isTextKey(shape, connection.dialect) && AppUsageTables.hasEveryColumn(table, shape) {
+                    if let reason = AppUsageTables.misfit(table, shape, connection.dialect) {
+                        throw .incompatibleTable(table: table, reason: reason)
+                    }
+                    adopted.append(table)
+                } else if let reason = UsageTables.misfit(table, shape, connection.dialect) {
+                    throw .incompatibleTable(table: table, reason: reason)
+                } else {
+                    earlier.append(table)
+                }
+            }
+            for index in AppUsageTables.indexes where !earlier.contains(index.table) {
+                try IndexCheck.verify(index, connection)
+            }
+            if !earlier.isEmpty { _ = try SetAsideTables.setAside(earlier, connection) }
+            for table in created + earlier { try connection.execute(AppUsageTables.create(table)) }
+            for index in AppUsageTables.indexes {
+                try IndexCheck.verify(index, connection)
+                try connection.execute(AppUsageTables.createIndex(index))
+            }
+            return .applied([created.isEmpty ? nil : "created " + created.joined(separator: ", "),
+                             adopted.isEmpty ? nil : "adopted the app's " + adopted.joined(separator: ", "),
+                             earlier.isEmpty ? nil : "carried " + earlier.joined(separator: ", ") + " to the app's shape"]
+                .compactMap { $0 }.joined(separator: "; "))
+        })
+
     /// Version 1: the three usage tables and their indexes; tables the old Python code made are adopted.
     static let createUsageTables = Migration(
         version: 1, name: "create usage tables",

@@ -58,7 +58,10 @@ struct Migrator {
         return Report(state: SchemaState(version: try recordedVersion(), applied: applied, deferred: nil), applied: notes)
     }
 
-    /// Nil when another run recorded the migration already.
+    /// Versions a later one replaces: applied only where they were applied before this program knew better.
+    private var superseded: Set<Int> { Set(migrations.flatMap(\.supersedes)) }
+
+    /// Nil when another run recorded the migration already, or a later one replaces it.
     private func run(_ migration: Migration) throws(DatabaseError) -> Migration.Result? {
         try connection.execute(Self.createRecordTable)
         let checksum = migration.checksum(connection.dialect)
@@ -66,6 +69,7 @@ struct Migrator {
             guard recorded == checksum else { throw .migrationChanged(version: migration.version, name: migration.name) }
             return nil
         }
+        if superseded.contains(migration.version) { return nil }
         let result = try migration.apply(connection)
         if case .applied = result {
             _ = try connection.query(
@@ -78,7 +82,10 @@ struct Migrator {
     private func allRecorded() throws(DatabaseError) -> Bool {
         guard try connection.tableExists(Self.recordTable) else { return false }
         for migration in migrations {
-            guard let recorded = try recordedChecksum(migration.version) else { return false }
+            guard let recorded = try recordedChecksum(migration.version) else {
+                if superseded.contains(migration.version) { continue }
+                return false
+            }
             guard recorded == migration.checksum(connection.dialect) else {
                 throw .migrationChanged(version: migration.version, name: migration.name)
             }

@@ -22,6 +22,8 @@ public struct TableShape: Equatable, Sendable {
 /// What a column must hold for the tracking code's statements to work.
 enum ColumnUse {
     case text, number, date
+    /// Epoch seconds or ISO text, whichever the column holds (see `TimestampStyle`).
+    case timestamp
 
     /// Whether a column of the declared type takes the values the tracking code writes. SQLite converts
     /// values by affinity and keeps what it cannot convert, so any declared type takes them; PostgreSQL
@@ -33,6 +35,7 @@ enum ColumnUse {
         case .text: return textTypes.contains(type) || type.hasPrefix("timestamp")
         case .number: return ["smallint", "integer", "bigint", "numeric", "real", "double precision"].contains(type)
         case .date: return textTypes.contains(type) || type == "date" || type.hasPrefix("timestamp")
+        case .timestamp: return textTypes.contains(type) || ["integer", "bigint", "numeric"].contains(type)
         }
     }
 }
