@@ -33,9 +33,10 @@ func prepareServer(_ settings: ServerUserSettings, environment: EnvironmentBlock
     var prepared = PreparedServer(environment: environment)
     let values = environment.values
     let location = try? DatabaseLocation.resolve(values)
-    for warning in serverConfigurationWarnings(values, location: location) { logger.warning("\(warning)") }
-
     let dataDirectory = OpenWebUIDatabase.dataDirectory(values)
+    try checkScaleOut(ScaleOutChecklist(values, location: location, dataDirectory: dataDirectory,
+                                        mountinfo: readMountInfo()), strict: settings.requireScaleOutSafe, logger: logger)
+
     if let spec = settings.spec {
         let account = try resolveAccount(spec, source: settings.source, logger: logger)
         prepared.account = account
@@ -131,22 +132,18 @@ private func provideSecretKey(_ prepared: inout PreparedServer, dataDirectory: S
 }
 
 /// Settings with which Open WebUI starts but misbehaves; warnings only, the server is started anyway.
-func serverConfigurationWarnings(_ environment: [String: String], location: DatabaseLocation?) -> [String] {
-    guard let text = environment["UVICORN_WORKERS"], let workers = Int(text.trimmingCharacters(in: " \t")), workers > 1 else {
-        return []
+/// One warning per unmet requirement of Open WebUI's scale-out checklist (nothing for a single instance);
+/// with --require-scale-out-safe, errors and exit 1 before anything is made or started.
+private func checkScaleOut(_ checklist: ScaleOutChecklist, strict: Bool, logger: Logger) throws(ExitCode) {
+    for finding in checklist.unmet {
+        if strict { logger.error("scale-out: \(finding.line)") } else { logger.warning("scale-out: \(finding.line)") }
     }
-    var warnings: [String] = []
-    if case .sqlite? = location {
-        warnings.append("UVICORN_WORKERS=\(workers) with SQLite: SQLite takes one writer at a time, so the workers wait on each other's locks (\"database is locked\"); use PostgreSQL (DATABASE_URL) for more than one worker, or UVICORN_WORKERS=1")
-    }
-    if environment["WEBSOCKET_MANAGER"] != "redis" {
-        warnings.append("UVICORN_WORKERS=\(workers) without WEBSOCKET_MANAGER=redis: each worker keeps its own WebSocket sessions, so what one worker sends misses the clients of the others; set WEBSOCKET_MANAGER=redis (and WEBSOCKET_REDIS_URL), or UVICORN_WORKERS=1")
-    }
-    return warnings
+    guard strict, !checklist.unmet.isEmpty else { return }
+    logger.error("not starting the server: \(checklist.unmet.count) scale-out requirement(s) not met (--require-scale-out-safe)")
+    throw ExitCode(1)
 }
 
-extension String {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        String(drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
-    }
+/// /proc/self/mountinfo, or nothing when it cannot be read (then no file system counts as shared).
+func readMountInfo() -> String {
+    (try? readFile("/proc/self/mountinfo", limit: 4 << 20)).map { String(decoding: $0, as: UTF8.self) } ?? ""
 }

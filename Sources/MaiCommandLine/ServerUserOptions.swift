@@ -11,6 +11,9 @@ struct ServerUserOptions: ParsableArguments {
     @Flag(name: .long, help: help("With --user: make DATA_DIR and everything in it owned by that user before the start (only what differs).", "chown-data"))
     var chownData = false
 
+    @Flag(name: .long, help: help("Exit 1 before anything starts when several workers or replicas miss one of Open WebUI's scale-out requirements (shared key, external database, Redis websockets, shared files, a vector server).", "require-scale-out-safe"))
+    var requireScaleOutSafe = false
+
     func settings(_ environment: OptionEnvironment) throws(UsageError) -> ServerUserSettings {
         let spec = try resolve(user, "user", environment)?.spec
         let chown = try environment.flag("chown-data") ?? false || chownData
@@ -18,7 +21,8 @@ struct ServerUserOptions: ParsableArguments {
         if chown && spec == nil {
             throw UsageError("\(chownData ? "--chown-data" : environment.describe("chown-data")) needs --user (\(OptionEnvironment.variable(for: "user")))")
         }
-        return ServerUserSettings(spec: spec, source: source, chownData: chown)
+        let strict = try environment.flag("require-scale-out-safe") ?? false || requireScaleOutSafe
+        return ServerUserSettings(spec: spec, source: source, chownData: chown, requireScaleOutSafe: strict)
     }
 }
 
@@ -27,6 +31,8 @@ struct ServerUserSettings: Sendable, Equatable {
     /// `--user` or `MAI_ENTRYPOINT_USER`, for an error line.
     var source = "--user"
     var chownData = false
+    /// `--require-scale-out-safe`: an unmet scale-out requirement ends the run (exit 1).
+    var requireScaleOutSafe = false
 }
 
 /// `--user`'s value.

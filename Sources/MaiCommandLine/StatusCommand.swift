@@ -28,7 +28,11 @@ struct StatusCommand: StartedCommand {
         // Which database first, before anything can fail: the URL and schema Open WebUI itself uses.
         let database = OpenWebUIDatabase.resolve(variables)
         let json = logSettings.format == .json
-        for line in json ? database.fields.map(jsonLine) : database.lines {
+        // The scale-out verdicts next: they need no database.
+        let location = try? DatabaseLocation.locate(database)
+        let scaleOut = ScaleOutChecklist(variables, location: location, dataDirectory: OpenWebUIDatabase.dataDirectory(variables),
+                                         mountinfo: readMountInfo()).statusLine
+        for line in json ? database.fields.map(jsonLine) + [jsonLine(scaleOut)] : database.lines + [scaleOut] {
             EntryPoint.writeLine(LogRedaction.redact(line), to: STDOUT_FILENO)
         }
         let dataSafety = openWebUI.settings(options)

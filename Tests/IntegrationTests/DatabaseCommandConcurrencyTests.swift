@@ -10,7 +10,7 @@ struct DatabaseCommandConcurrencyTests {
         let runs = try startSixteen(tracking(database.url), in: database.directory)
         try expectOneWinner(runs)
         #expect(try database.query("SELECT id, name FROM client_organizations") == ["org-acme|Acme"])
-        #expect(try database.query("SELECT version FROM mai_schema_migrations ORDER BY version") == ["1", "2"])
+        #expect(try database.query("SELECT version FROM mai_schema_migrations ORDER BY version") == ["3"])
         #expect(try database.query("PRAGMA integrity_check") == ["ok"])
     }
 
@@ -21,7 +21,7 @@ struct DatabaseCommandConcurrencyTests {
         let runs = try startSixteen(tracking(url), in: try makeTemporaryDirectory().path)
         try expectOneWinner(runs)
         #expect(try ClusterForTests.psql(url, "SELECT id, name FROM client_organizations") == ["org-acme|Acme"])
-        #expect(try ClusterForTests.psql(url, "SELECT version FROM mai_schema_migrations ORDER BY version") == ["1", "2"])
+        #expect(try ClusterForTests.psql(url, "SELECT version FROM mai_schema_migrations ORDER BY version") == ["3"])
     }
 
     @Test("SIGKILL at 50 random points of initialization: every database is at a complete version, and the next run finishes")
@@ -44,10 +44,10 @@ struct DatabaseCommandConcurrencyTests {
             versionsSeen[version, default: 0] += 1
             let rerun = try runProgram(["init-db"], environment: tracking(database.url), workingDirectory: database.directory)
             #expect(rerun.process.terminationStatus == 0, "\(rerun.stderr)")
-            #expect(try completeVersion(database) == 2)
+            #expect(try completeVersion(database) == 3)
             #expect(try database.query("SELECT name FROM client_organizations") == ["Acme"])
         }
-        print("kill test: databases at version 0, 1, 2:", (0...2).map { versionsSeen[$0, default: 0] },
+        print("kill test: databases at version 0 or 3:", [0, 3].map { versionsSeen[$0, default: 0] },
               "- killed inside a transaction:", insideTransaction)
         #expect(versionsSeen.values.reduce(0, +) == 50)
     }
@@ -71,9 +71,9 @@ struct DatabaseCommandConcurrencyTests {
                 : [""]
             let objects = try ClusterForTests.psql(url, """
                 SELECT COUNT(*) FROM pg_class WHERE (relkind = 'r' AND relname LIKE 'client%') OR relname IN
-                ('idx_user_usage_org_date', 'idx_model_usage_org_date', 'uq_user_usage_org_user_date', 'uq_model_usage_org_model_provider_date')
+                ('idx_api_key', 'idx_active', 'idx_client_user_date', 'idx_user_date', 'idx_client_model_date', 'idx_model_date')
                 """)
-            let expected = ["": ["0"], "1": ["5"], "1,2": ["7"]]
+            let expected = ["": ["0"], "3": ["9"]]
             #expect(expected[recorded.first ?? ""] == objects, "records \(recorded), objects \(objects)")
         }
     }
@@ -87,10 +87,9 @@ struct DatabaseCommandConcurrencyTests {
     private func expectOneWinner(_ runs: [ProgramProcess]) throws {
         for run in runs { #expect(run.process.terminationStatus == 0, "\(run.stderr)") }
         let logs = runs.map(\.stderr)
-        #expect(logs.filter { $0.contains("Usage schema migration 1 (create usage tables) applied") }.count == 1)
-        #expect(logs.filter { $0.contains("Usage schema migration 2 (unique daily rows) applied") }.count == 1)
-        #expect(logs.filter { $0.contains("(organization created; schema v2)") }.count == 1)
-        #expect(logs.filter { $0.contains("(organization unchanged; schema v2)") }.count == 15)
+        #expect(logs.filter { $0.contains("Usage schema migration 3 (the app's shape) applied") }.count == 1)
+        #expect(logs.filter { $0.contains("(organization created; schema v3)") }.count == 1)
+        #expect(logs.filter { $0.contains("(organization unchanged; schema v3)") }.count == 15)
     }
 
     /// How long one init-db on a fresh file takes here, so the kills spread over the whole run.
@@ -108,13 +107,12 @@ struct DatabaseCommandConcurrencyTests {
         let objects = Set(try database.query("SELECT name FROM sqlite_master WHERE name LIKE 'client_%' OR name LIKE 'idx_%' OR name LIKE 'uq_%'"))
         let hasRecords = try database.query("SELECT COUNT(*) FROM sqlite_master WHERE name = 'mai_schema_migrations'") == ["1"]
         let recorded = hasRecords ? try database.query("SELECT version FROM mai_schema_migrations ORDER BY version") : []
-        let version1: Set = ["client_organizations", "client_user_daily_usage", "client_model_daily_usage",
-                             "idx_user_usage_org_date", "idx_model_usage_org_date"]
-        let version2 = version1.union(["uq_user_usage_org_user_date", "uq_model_usage_org_model_provider_date"])
+        let version3: Set = ["client_organizations", "client_user_daily_usage", "client_model_daily_usage",
+                             "idx_api_key", "idx_active", "idx_client_user_date", "idx_user_date",
+                             "idx_client_model_date", "idx_model_date"]
         switch recorded {
         case []: #expect(objects.isEmpty, "objects without a recorded version: \(objects)"); return 0
-        case ["1"]: #expect(objects == version1); return 1
-        case ["1", "2"]: #expect(objects == version2); return 2
+        case ["3"]: #expect(objects == version3); return 3
         default: Issue.record("unexpected migration records \(recorded)"); return -1
         }
     }

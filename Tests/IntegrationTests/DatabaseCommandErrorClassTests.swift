@@ -43,7 +43,7 @@ struct DatabaseCommandErrorClassTests {
         let status = try program.wait(timeout: .seconds(25))
         #expect(status == 0, "\(program.stderr)")
         #expect(ContinuousClock.now - started > .seconds(3))
-        #expect(program.stderr.contains("Usage tracking initialized for Acme (organization created; schema v2)"))
+        #expect(program.stderr.contains("Usage tracking initialized for Acme (organization created; schema v3)"))
         #expect(program.stderr.contains("warning: Usage tracking database not ready (attempt 1)"))
         #expect(try String(contentsOfFile: "/etc/hosts", encoding: .utf8).contains("mai-late-db.test") == false)
     }

@@ -64,7 +64,7 @@ struct DatabaseCommandSignalTests {
         #expect(retries.count >= 3)
         #expect(retries.first?.contains("Connection refused") == true)
         #expect(retries.allSatisfy { $0.contains("; retrying in ") })
-        #expect(program.stderr.contains("Usage tracking initialized for Acme (organization created; schema v2)"))
+        #expect(program.stderr.contains("Usage tracking initialized for Acme (organization created; schema v3)"))
         #expect(try ClusterForTests.psql(url, "SELECT name FROM client_organizations") == ["Acme"])
     }
 

@@ -9,18 +9,19 @@ struct DatabaseCommandTests {
         let database = try SQLiteFixture()
         let first = try runProgram(["init-db"], environment: tracking(database.url), workingDirectory: database.directory)
         #expect(first.process.terminationStatus == 0, "\(first.stderr)")
-        #expect(first.stderr.contains("Usage tracking initialized for Acme (organization created; schema v2) database=\(database.url)"))
+        #expect(first.stderr.contains("Usage tracking initialized for Acme (organization created; schema v3) database=\(database.url)"))
         let second = try runProgram(["init-db"], environment: tracking(database.url), workingDirectory: database.directory)
         #expect(second.process.terminationStatus == 0)
-        #expect(second.stderr.contains("(organization unchanged; schema v2)"))
+        #expect(second.stderr.contains("(organization unchanged; schema v3)"))
         #expect(!second.stderr.contains("migration"))
 
         let status = try runProgram(["status"], environment: tracking(database.url), workingDirectory: database.directory)
         #expect(status.process.terminationStatus == 0, "\(status.stderr)")
         let lines = status.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.count == 4, "\(status.stdout)")
+        #expect(lines.count == 5, "\(status.stdout)")
+        #expect(lines.contains("scale-out: single instance (one worker, not replicated): nothing to share"))
         #expect(lines.first == "database: \(database.url)")
-        #expect(lines.contains { $0.hasPrefix("schema: v2 (1 create usage tables, applied ") })
+        #expect(lines.contains { $0.hasPrefix("schema: v3 (3 the app's shape, applied ") })
         #expect(lines.contains { $0.hasPrefix("organization: id=org-acme name=Acme openrouter_api_key=sk-or-v1-…cdef ") })
         #expect(lines.last == "rows: client_organizations=1 client_user_daily_usage=0 client_model_daily_usage=0")
         #expect(!(status.stdout + status.stderr).contains("0123456789abcdef0123456789abcdef"))
@@ -33,7 +34,7 @@ struct DatabaseCommandTests {
         let run = try runProgram(["init-db"], environment: tracking(database.url, ["ORGANIZATION_NAME": "Acme Two", "OPENROUTER_API_KEY": "sk-or-v1-changed-00000000000000"]),
                                  workingDirectory: database.directory)
         #expect(run.process.terminationStatus == 0)
-        #expect(run.stderr.contains("Usage tracking initialized for Acme Two (organization updated: name, api key; schema v2)"))
+        #expect(run.stderr.contains("Usage tracking initialized for Acme Two (organization updated: name, api key; schema v3)"))
         #expect(try database.query("SELECT name FROM client_organizations") == ["Acme Two"])
     }
 

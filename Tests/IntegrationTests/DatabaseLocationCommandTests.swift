@@ -12,7 +12,8 @@ struct DatabaseLocationCommandTests {
         let status = try runProgram(["status"], environment: environment, workingDirectory: directory)
         #expect(status.process.terminationStatus == 1)
         let lines = status.stdout.split(separator: "\n").map(String.init)
-        #expect(lines == ["database: sqlite:///\(directory)/data/webui.db", "database_schema: tenant a"])
+        #expect(lines == ["database: sqlite:///\(directory)/data/webui.db", "database_schema: tenant a",
+                          "scale-out: single instance (one worker, not replicated): nothing to share"])
         #expect(!FileManager.default.fileExists(atPath: directory + "/data/webui.db"))
     }
 
@@ -47,12 +48,12 @@ struct DatabaseLocationCommandTests {
         let environment = tracking(url, ["DATABASE_SCHEMA": "tenant_a"])
         let initialize = try runProgram(["init-db"], environment: environment)
         #expect(initialize.process.terminationStatus == 0, "\(initialize.stderr)")
-        #expect(initialize.stderr.contains("Usage tracking initialized for Acme (organization created; schema v2) database=postgresql://"))
+        #expect(initialize.stderr.contains("Usage tracking initialized for Acme (organization created; schema v3) database=postgresql://"))
         #expect(initialize.stderr.contains(" database_schema=tenant_a"))
         #expect(try ClusterForTests.psql(url, "SELECT name FROM tenant_a.client_organizations") == ["Acme"])
         let status = try runProgram(["status"], environment: environment)
         let lines = status.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.count == 5, "\(status.stdout)\(status.stderr)")
+        #expect(lines.count == 6, "\(status.stdout)\(status.stderr)")
         #expect(lines.dropFirst().first == "database_schema: tenant_a")
         #expect(lines.contains { $0.hasPrefix("organization: id=org-acme name=Acme ") })
     }
@@ -70,6 +71,7 @@ struct DatabaseStatusJSONTests {
         let objects = try status.stdout.split(separator: "\n").map {
             try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
         }
-        #expect(objects == [["database": "sqlite:////\(directory)/a \"b\".db"], ["database_schema": " padded "]])
+        #expect(objects == [["database": "sqlite:////\(directory)/a \"b\".db"], ["database_schema": " padded "],
+                            ["scale-out": "single instance (one worker, not replicated): nothing to share"]])
     }
 }

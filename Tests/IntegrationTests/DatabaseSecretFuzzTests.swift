@@ -63,7 +63,7 @@ struct DatabaseSecretFuzzTests {
         }
         let initialized = outputs.filter { $0.text.contains("Usage tracking initialized") && $0.text.contains("postgresql://") }.count
         let envShown = outputs.filter { $0.job.combination.command == .env && $0.text.contains("DATABASE_") }.count
-        let statusShown = outputs.filter { $0.job.combination.command == .status && $0.text.contains("schema: v2") }.count
+        let statusShown = outputs.filter { $0.job.combination.command == .status && $0.text.contains("schema: v3") }.count
         print("fuzz: \(passwords.count) passwords, \(outputs.count) runs (+\(referenceOutputs.count) reference), "
               + "\(perCombination.count) combinations (min \(perCombination.values.min() ?? 0) runs each), "
               + "\(initialized) initialized, \(statusShown) status reports, \(envShown) env listings, \(exempted) exempted fixed-text hits, "

@@ -112,29 +112,47 @@ struct SecretKeyCommandTests {
 
 @Suite("Issue 12: warnings where Open WebUI will misbehave")
 struct ServerWarningCommandTests {
-    @Test("UVICORN_WORKERS=2 with SQLite and without WEBSOCKET_MANAGER=redis: two warnings, and the server starts")
-    func twoWarnings() throws {
+    @Test("UVICORN_WORKERS=2 with SQLite, without Redis, on embedded Chroma: three scale-out warnings, and the server starts")
+    func threeWarnings() throws {
         let data = try makeTemporaryDirectory().path
         let run = try runProgram(["--", "/bin/sh", "-c", "echo started"], environment: ["DATA_DIR": data, "UVICORN_WORKERS": "2"], pidNamespace: true)
         #expect(run.process.terminationStatus == 0)
         #expect(run.stdout == "started\n")
         let warnings = run.stderrLines.filter { $0.contains("warning:") }
-        #expect(warnings.count == 2, "\(run.stderr)")
-        #expect(warnings.first?.contains("UVICORN_WORKERS=2 with SQLite: SQLite takes one writer at a time") == true)
-        #expect(warnings.last?.contains("UVICORN_WORKERS=2 without WEBSOCKET_MANAGER=redis") == true)
+        #expect(warnings.count == 3, "\(run.stderr)")
+        #expect(warnings.first?.contains("scale-out: UVICORN_WORKERS=2 with SQLite (DATABASE_URL): SQLite takes one writer at a time") == true)
+        #expect(warnings.dropFirst().first?.contains("scale-out: UVICORN_WORKERS=2 without WEBSOCKET_MANAGER=redis") == true)
+        #expect(warnings.last?.contains("scale-out: UVICORN_WORKERS=2 with VECTOR_DB=chroma embedded (no CHROMA_HTTP_HOST)") == true)
     }
 
-    @Test("with PostgreSQL and WEBSOCKET_MANAGER=redis, or one worker: no warning")
+    @Test("--require-scale-out-safe: replicas without shared files exit 1 before anything is made or started")
+    func requiredScaleOut() throws {
+        let data = try makeTemporaryDirectory().path + "/data"
+        let marker = data + "/started"
+        let run = try runProgram(["--require-scale-out-safe", "--", "/bin/sh", "-c", "touch \(marker)"],
+                                 environment: ["DATA_DIR": data, "MAI_ENTRYPOINT_REPLICATED": "true", "WEBUI_SECRET_KEY": "k",
+                                               "DATABASE_URL": "postgresql://u@127.0.0.1:1/db", "WEBSOCKET_MANAGER": "redis",
+                                               "CHROMA_HTTP_HOST": "127.0.0.1"], pidNamespace: true)
+        #expect(run.process.terminationStatus == 1, "\(run.stderr)")
+        let errors = run.stderrLines.filter { $0.contains("error:") }
+        #expect(errors.count == 2, "\(run.stderr)")
+        #expect(errors.first?.contains("scale-out: replicas (MAI_ENTRYPOINT_REPLICATED=true) with uploads in each container's DATA_DIR/uploads (STORAGE_PROVIDER=local)") == true)
+        #expect(errors.last?.contains("not starting the server: 1 scale-out requirement(s) not met (--require-scale-out-safe)") == true)
+        #expect(!FileManager.default.fileExists(atPath: marker) && !FileManager.default.fileExists(atPath: data))
+    }
+
+    @Test("workers on PostgreSQL, Redis and a vector server, or one worker: no scale-out warning")
     func noWarning() throws {
         let data = try makeTemporaryDirectory().path
-        for environment in [["UVICORN_WORKERS": "4", "WEBSOCKET_MANAGER": "redis", "DATABASE_URL": "postgresql://u@127.0.0.1:1/db"],
+        for environment in [["UVICORN_WORKERS": "4", "WEBSOCKET_MANAGER": "redis", "DATABASE_URL": "postgresql://u@127.0.0.1:1/db", "VECTOR_DB": "pgvector",
+                             "WEBUI_SECRET_KEY": "k", "MAI_ENTRYPOINT_SHARED_DATA": "true"],
                             ["UVICORN_WORKERS": "1"]] {
             let run = try runProgram(["--", "true"], environment: environment.merging(["DATA_DIR": data]) { $1 }, pidNamespace: true)
             #expect(run.process.terminationStatus == 0)
             // (The PostgreSQL run also warns that the migration gate has no scripts and no server: not about workers.)
-            #expect(!run.stderrLines.contains { $0.contains("warning:") && $0.contains("UVICORN_WORKERS") }, "\(run.stderr)")
+            #expect(!run.stderrLines.contains { $0.contains("scale-out:") }, "\(run.stderr)")
         }
-        let one = try runProgram(["--", "true"], environment: ["DATA_DIR": data, "UVICORN_WORKERS": "3", "WEBSOCKET_MANAGER": "redis"], pidNamespace: true)
+        let one = try runProgram(["--", "true"], environment: ["DATA_DIR": data, "UVICORN_WORKERS": "3", "WEBSOCKET_MANAGER": "redis", "CHROMA_HTTP_HOST": "chroma"], pidNamespace: true)
         #expect(one.stderrLines.filter { $0.contains("warning:") }.count == 1)
     }
 }
