@@ -39,8 +39,12 @@ struct OpenWebUIDataStep {
             try backupFailed("cannot read Open WebUI's revision in \(path): \(error)")
             return
         }
-        // A database Open WebUI never migrated (usage tables only, the quick start): nothing to compare.
-        guard record.revisions != nil || !record.leftoverTables.isEmpty else { return }
+        // A database Open WebUI never migrated (usage tables only, the quick start): nothing to compare; but
+        // usage tables of an earlier version are carried to the app's shape, a schema change worth a copy too.
+        guard record.revisions != nil || !record.leftoverTables.isEmpty else {
+            try backUpBeforeCarry(record, path: path, store: BackupStore(dataDirectory: dataDirectory), stop: stop)
+            return
+        }
         let scripts = installedMigrationScripts(settings, logger: logger, otherwise: "no backup is made before its migrations")
         let state = scripts?.state(of: record.revisions)
         let store = BackupStore(dataDirectory: dataDirectory)
@@ -52,20 +56,30 @@ struct OpenWebUIDataStep {
             }
             return  // no backup of a half-migrated database: it would push a good one out of the retention
         }
-        guard case .pending(let from) = state, let scripts else { return }
+        guard case .pending(let from) = state, let scripts else {
+            try backUpBeforeCarry(record, path: path, store: store, stop: stop)
+            return
+        }
         try backUp(path, at: from, head: scripts.heads.sorted(), into: store, stop: stop)
     }
 
+    /// Open WebUI migrates nothing, but the usage tables of an earlier version are about to be carried.
+    private func backUpBeforeCarry(_ record: AlembicRecord, path: String, store: BackupStore, stop: StopRequests) throws(ExitCode) {
+        guard !record.earlierUsageTables.isEmpty else { return }
+        try backUp(path, at: record.revisions ?? ["none"], head: record.revisions ?? [], into: store, stop: stop,
+                   purpose: "before the usage tables are carried to the app's shape")
+    }
+
     private func backUp(_ path: String, at revisions: [String], head: [String], into store: BackupStore,
-                        stop: StopRequests) throws(ExitCode) {
+                        stop: StopRequests, purpose: String = "before Open WebUI migrations") throws(ExitCode) {
         guard settings.keepBackups > 0 else {
-            logger.info("no backup of \(fileName(path)) before Open WebUI migrations: backups are off (--keep-backups 0)")
+            logger.info("no backup of \(fileName(path)) \(purpose): backups are off (--keep-backups 0)")
             return
         }
         do {
             let made = try store.backUp(databasePath: path, revision: revisions.joined(separator: "_"), keep: settings.keepBackups,
                                         busyTimeout: .seconds(10), stop: stop)
-            logger.info("Backup of \(fileName(path)) before Open WebUI migrations: \(made.file.path) (\(byteCount(made.file.bytes)), \(made.duration.wholeMilliseconds) ms)",
+            logger.info("Backup of \(fileName(path)) \(purpose): \(made.file.path) (\(byteCount(made.file.bytes)), \(made.duration.wholeMilliseconds) ms)",
                         metadata: ["revision": "\(revisions.joined(separator: ","))", "head": "\(head.joined(separator: ","))"])
             for name in made.deleted {
                 logger.info("deleted the old backup \(store.directory)/\(name) (--keep-backups \(settings.keepBackups))")
@@ -73,7 +87,7 @@ struct OpenWebUIDataStep {
         } catch .database(.interrupted(let signal)) {
             throw stopped(by: signal)
         } catch {
-            try backupFailed("no backup of \(fileName(path)) before Open WebUI migrations: \(error)")
+            try backupFailed("no backup of \(fileName(path)) \(purpose): \(error)")
         }
     }
 

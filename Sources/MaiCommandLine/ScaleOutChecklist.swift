@@ -1,3 +1,5 @@
+import Glibc
+import MaiDataDirectory
 import MaiDatabase
 
 /// Open WebUI's own checklist for more than one process or instance (its scaling and multi-replica guides): the
@@ -30,10 +32,14 @@ struct ScaleOutChecklist: Equatable {
 
     var unmet: [Finding] { findings.filter { !$0.met } }
 
-    /// `mountinfo` is the text of /proc/self/mountinfo; `dataDirectory` DATA_DIR, resolved.
-    init(_ environment: [String: String], location: DatabaseLocation?, dataDirectory: String, mountinfo: String) {
+    /// `mountinfo` is the text of /proc/self/mountinfo; `dataDirectory` DATA_DIR, resolved; `exists` is asked about
+    /// WEBUI_SECRET_KEY_FILE's path, as the key's own rule does.
+    init(_ environment: [String: String], location: DatabaseLocation?, dataDirectory: String, mountinfo: String,
+         exists: (String) -> Bool = { access($0, F_OK) == 0 }) {
         let shape = Self.shape(environment, location: location)
-        let facts = Facts(environment, location: location, sharedData: Self.sharedData(environment, dataDirectory, mountinfo))
+        let given = SecretKeySource.decide(environment, dataDirectory: dataDirectory, exists: exists)
+        let facts = Facts(environment, location: location, sharedData: Self.sharedData(environment, dataDirectory, mountinfo),
+                          keyGiven: given.isGiven)
         let required: [Requirement] = switch shape {
         case .single: []
         // Workers of one container share its key and its files.
@@ -80,11 +86,13 @@ private struct Facts {
     let environment: [String: String]
     let sqlite: Bool
     let sharedData: String?
+    let keyGiven: Bool
 
-    init(_ environment: [String: String], location: DatabaseLocation?, sharedData: String?) {
+    init(_ environment: [String: String], location: DatabaseLocation?, sharedData: String?, keyGiven: Bool) {
         self.environment = environment
         if case .sqlite? = location { sqlite = true } else { sqlite = false }
         self.sharedData = sharedData
+        self.keyGiven = keyGiven
     }
 
     func value(_ name: String) -> String { environment[name] ?? "" }
@@ -105,10 +113,9 @@ private struct Facts {
     private func check(_ requirement: ScaleOutChecklist.Requirement, who: String) -> (Bool, String) {
         switch requirement {
         case .secretKey:
-            // env.py line 770: WEBUI_SECRET_KEY, else WEBUI_JWT_SECRET_KEY. Without either, this program keeps one
-            // in DATA_DIR: the same for every replica only when DATA_DIR is shared.
-            let given = !value("WEBUI_SECRET_KEY").isEmpty || !value("WEBUI_JWT_SECRET_KEY").isEmpty
-            return (given || sharedData != nil, "\(who) without WEBUI_SECRET_KEY and without a shared DATA_DIR: each replica keeps a key of its own, so a login signed by one is refused by the others (users are logged out as requests move); set the same WEBUI_SECRET_KEY everywhere")
+            // env.py line 770: WEBUI_SECRET_KEY, else WEBUI_JWT_SECRET_KEY; start.sh reads WEBUI_SECRET_KEY_FILE.
+            // Without any, this program keeps one in DATA_DIR: the same for every replica only when it is shared.
+            return (keyGiven || sharedData != nil, "\(who) without WEBUI_SECRET_KEY (or WEBUI_SECRET_KEY_FILE) and without a shared DATA_DIR: each replica keeps a key of its own, so a login signed by one is refused by the others (users are logged out as requests move); set the same WEBUI_SECRET_KEY everywhere")
         case .database:
             return (!sqlite, "\(who) with SQLite (DATABASE_URL): SQLite takes one writer at a time and lives in one container's DATA_DIR (\"database is locked\", or replicas that each see their own users and chats); use PostgreSQL (DATABASE_URL)")
         case .websockets:
@@ -185,5 +192,13 @@ struct MountTable {
             }
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension SecretKeySource {
+    /// Given to every replica alike (a variable or a file, e.g. a Docker secret), not kept in DATA_DIR.
+    var isGiven: Bool {
+        if case .dataDirectory = self { return false }
+        return true
     }
 }

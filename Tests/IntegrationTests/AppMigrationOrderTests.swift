@@ -71,6 +71,26 @@ struct AppMigrationOrderTests {
         #expect(try run.wait() == 143)
     }
 
+    @Test("no app migration: an earlier version's tables are carried in place, after a backup of webui.db")
+    func carriedInPlaceAfterABackup() throws {
+        let root = try makeTemporaryDirectory().path
+        let database = root + "/webui.db"
+        try sqlite(database, AppTablesSQL.earlierVersion)
+        let environment = ["DATA_DIR": root, "OPENROUTER_EXTERNAL_USER": "org-acme", "ORGANIZATION_NAME": "Acme Corp",
+                           "OPENROUTER_API_KEY": "sk-or-v1-0123456789abcdef0123456789abcdef"]
+        let run = try runProgram(["--", "true"], environment: environment, pidNamespace: true)
+        #expect(run.process.terminationStatus == 0, "\(run.stderr)")
+        let backup = run.stderr.range(of: "Backup of webui.db before the usage tables are carried to the app's shape: ")
+        let carried = run.stderr.range(of: "Usage schema migration 3 (the app's shape) applied: carried")
+        #expect(backup != nil && carried != nil && backup!.lowerBound < carried!.lowerBound, "\(run.stderr)")
+        let copies = (try? FileManager.default.contentsOfDirectory(atPath: root + "/backups")) ?? []
+        #expect(copies.count == 1, "\(copies)")
+        if let copy = copies.first {
+            #expect(try sqlite(root + "/backups/" + copy, "SELECT typeof(id), COUNT(*) FROM client_user_daily_usage") == ["integer|2"])
+        }
+        #expect(try sqlite(database, "SELECT typeof(id), COUNT(*) FROM client_user_daily_usage") == ["text|2"])
+    }
+
     @Test("--init-required: tables that never appear stop the server as a TERM would, and the run exits 1")
     func requiredAndNeverMade() throws {
         let instance = try Instance()

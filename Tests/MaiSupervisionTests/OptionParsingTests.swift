@@ -119,10 +119,12 @@ private func parseError(_ arguments: [String]) -> any Error {
          postgres, local, "replicas", [true, true, true, false, true]),
         ("replicated, Qdrant without QDRANT_URI, DATA_DIR on glusterfs with a space", ["MAI_ENTRYPOINT_REPLICATED": "true", "VECTOR_DB": "qdrant", "DATA_DIR": "/srv/mai data"],
          sqlite, spaced, "replicas", [true, false, false, true, false]),
+        ("replicated, the key as a file (a Docker secret)", ["MAI_ENTRYPOINT_REPLICATED": "true", "WEBUI_SECRET_KEY_FILE": "/proc/self/status", "WEBSOCKET_MANAGER": "redis", "CHROMA_HTTP_HOST": "c"],
+         postgres, nfs, "replicas", [true, true, true, true, true]),
         ("websockets off need no Redis", ["UVICORN_WORKERS": "2", "ENABLE_WEBSOCKET_SUPPORT": "false", "VECTOR_DB": "pgvector"], postgres, local, "workers", [true, true, true]),
     ]
 
-    @Test("verdicts", arguments: 0..<12)
+    @Test("verdicts", arguments: 0..<13)
     func verdicts(_ index: Int) {
         let (label, variables, location, mountinfo, shape, verdicts) = Self.cases[index]
         let data = variables["DATA_DIR"] ?? "/app/backend/data"

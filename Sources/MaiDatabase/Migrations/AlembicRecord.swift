@@ -7,6 +7,9 @@ public struct AlembicRecord: Equatable, Sendable {
     /// nil when there is no alembic_version table (a fresh database, or one Open WebUI never opened).
     public let revisions: [String]?
     public let leftoverTables: [String]
+    /// Usage tables in an earlier shape of this program's, which the next initialization carries to the app's
+    /// shape: a schema change of ours, worth the same backup as Open WebUI's.
+    public var earlierUsageTables: [String] = []
 
     public init(revisions: [String]?, leftoverTables: [String]) {
         self.revisions = revisions
@@ -23,6 +26,8 @@ public struct AlembicRecord: Equatable, Sendable {
         let leftovers = try connection.query(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '\\_alembic\\_tmp\\_%' ESCAPE '\\' ORDER BY name")
             .compactMap { $0.first?.text }
-        return AlembicRecord(revisions: revisions, leftoverTables: leftovers)
+        var record = AlembicRecord(revisions: revisions, leftoverTables: leftovers)
+        record.earlierUsageTables = try SetAsideTables.earlierShape(connection)
+        return record
     }
 }

@@ -6,6 +6,19 @@
 enum SetAsideTables {
     static func name(_ table: String) -> String { "mai_aside_" + table }
 
+    /// Usage tables of an earlier version of this program (or the old Python code), which version 3 carries to
+    /// the app's shape: the ones that exist and are not the app's.
+    static func earlierShape(_ connection: any SQLConnection) throws(DatabaseError) -> [String] {
+        var earlier: [String] = []
+        for table in AppUsageTables.all {
+            guard let shape = try connection.tableShape(of: table) else { continue }
+            if !(AppUsageTables.isTextKey(shape, connection.dialect) && AppUsageTables.hasEveryColumn(table, shape)) {
+                earlier.append(table)
+            }
+        }
+        return earlier
+    }
+
     /// Renames every usage table that exists; returns their row counts. Their named indexes must not keep the
     /// names the app's migration is about to create (`idx_api_key` …; SQLite's and PostgreSQL's index names
     /// are per database and per schema): on PostgreSQL they are renamed with the table, on SQLite, which cannot
