@@ -36,9 +36,15 @@ struct HealthcheckCommand: StartedCommand, UsageErrorStatus {
         } catch {
             EntryPoint.fail(error.description, status: 1)
         }
-        if case .current(.stopping, let pid) = SupervisorStateFile().read() {
+        switch SupervisorStateFile().read() {
+        case .current(.stopping, let pid):
             writeAll(STDOUT_FILENO, "unhealthy: stopping: mai-entrypoint (pid \(pid)) is draining or stopping the server\n")
             throw ExitCode(1)
+        case .current(.starting, let pid):
+            writeAll(STDOUT_FILENO, "unhealthy: starting: mai-entrypoint (pid \(pid)) has not seen the server ready yet\n")
+            throw ExitCode(1)
+        case .current(.running, _), .stale, .absent:
+            break
         }
         switch checkHealth(target, timeout: limit) {
         case .healthy:

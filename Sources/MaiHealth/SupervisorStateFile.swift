@@ -1,8 +1,9 @@
 import Glibc
 import MaiSystem
 
-/// What PID 1 tells `mai-entrypoint healthcheck` without the web server: that it is stopping (draining before
-/// it forwards a TERM), so that the health check fails at once and load balancers stop sending requests.
+/// What PID 1 tells `mai-entrypoint healthcheck` without the web server: that it has not seen the server ready
+/// yet, or that it is stopping (draining before it forwards a TERM), so that the health check fails at once and
+/// load balancers stop sending requests. Health and readiness are then one view.
 ///
 /// The file holds the writer's pid and start time (`/proc/PID/stat` field 22). A reader believes it only when
 /// that very process still runs: a file left by a previous life of the container (Docker keeps /run across
@@ -10,6 +11,10 @@ import MaiSystem
 /// time, and is ignored. So a stale file can never fail a healthy server, and a /run that cannot be written
 /// costs only the early failure, never the health check itself.
 public enum SupervisorState: String, Sendable, Equatable {
+    /// The server is starting and the supervisor has not seen it ready yet: unhealthy, whatever the server
+    /// answers meanwhile, so that a health check never turns green before the supervisor takes a TERM for the
+    /// stop of a ready server (drained), not for a stop during the start (held, then forwarded).
+    case starting
     /// Supervising; the server's own answer decides health.
     case running
     /// A stop was asked for: held while the server starts, draining, or forwarded.

@@ -95,7 +95,8 @@ public struct Supervisor: ~Copyable {
             relays.append(try OutputRelay(source: err.readEnd, sink: standardErrorSink, tag: tag))
         }
         // Before the child exists: a file a previous life left (it would be stale anyway) is replaced first.
-        if configuration.drain > .zero { publish(.running) }
+        // `starting` until the server is seen ready (see `SupervisorState.starting`).
+        if configuration.drain > .zero { publish(configuration.readiness == nil ? .running : .starting) }
         child = try spawnProcess(command, options: options)
         childStarted = MonotonicInstant.now()
         var metadata: Logger.Metadata = ["pid": .stringConvertible(child), "command": "\(command.map(displayText).joined(separator: " "))"]
@@ -216,10 +217,13 @@ public struct Supervisor: ~Copyable {
         let url = readiness?.url.description ?? ""
         switch readiness?.step(readyDescriptors: ready) {
         case .ready(let elapsed)?:
+            // Published first: the health check turns green only once a TERM would be taken for a ready server's.
+            publishRunning()
             logger.info("Web server ready after \(elapsed.secondsText) s", metadata: ["url": "\(url)"])
             settled()
             perform(sequence.serverSettled(now: .now()))
         case .gaveUp?:
+            publishRunning()
             let timeout = readiness?.configuration.readyTimeout.secondsText ?? ""
             logger.warning("Web server not ready after \(timeout) s; no longer probing", metadata: ["url": "\(url)"])
             settled()
@@ -348,6 +352,12 @@ public struct Supervisor: ~Copyable {
     }
 
     // MARK: The state file
+
+    /// The server settled (ready, or no longer probed) with no stop asked for: the server's answer decides.
+    private mutating func publishRunning() {
+        guard configuration.drain > .zero, publishedState == .starting else { return }
+        publish(.running)
+    }
 
     /// With a drain, `healthcheck` fails from the first stop request on, held, draining or forwarded.
     private mutating func announceStopping() {

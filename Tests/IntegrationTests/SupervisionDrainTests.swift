@@ -68,6 +68,20 @@ struct SupervisionDrainTests {
         #expect(program.stderr.contains("exiting: clean stop"))
     }
 
+    @Test("TERM the moment healthcheck turns healthy: drained, never taken for a start-up stop (3 starts)")
+    func termWhenHealthcheckTurnsHealthy() throws {
+        for _ in 0..<3 {
+            let server = try StandInWebServer()
+            let program = try Self.start(["--drain", "2", "--"] + server.command(delay: 1.0), environment: server.environment)
+            try server.waitUntilStarted()
+            try waitFor("healthcheck to say healthy", timeout: .seconds(30)) { try Self.healthcheck(program, url: server.url).0 == 0 ? true : nil }
+            try program.signal(SIGTERM)
+            #expect(try program.wait() == 143)
+            #expect(program.stderr.contains("draining for 2.0 s before forwarding TERM"), "\(program.stderr)")
+            #expect(!program.stderr.contains("stop requested while the web server is starting"), "\(program.stderr)")
+        }
+    }
+
     @Test("a second TERM during the drain is forwarded at once")
     func secondTermCutsTheDrainShort() throws {
         let server = try StandInWebServer()
@@ -143,6 +157,9 @@ struct SupervisionDrainTests {
         let program = try Self.start(["--drain", "60", "--", "python3", child("web_server.py"), String(port), "3", record],
                                      environment: ["MAI_ENTRYPOINT_HEALTH_URL": url])
         try waitFor("the server's handlers", timeout: .seconds(15)) { FileManager.default.fileExists(atPath: record + ".started") ? true : nil }
+        // Not seen ready yet: unhealthy before any TERM, whatever the server answers.
+        let early = try Self.healthcheck(program, url: url)
+        #expect(early.0 == 1 && early.1.hasPrefix("unhealthy: starting: mai-entrypoint (pid 1) has not seen the server ready yet"), "\(early.1)")
         let stopped = ContinuousClock.now
         try program.signal(SIGTERM)
         try program.waitForLog("stop requested while the web server is starting")
