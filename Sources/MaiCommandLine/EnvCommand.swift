@@ -23,14 +23,7 @@ struct EnvCommand: StartedCommand {
         let request = try environmentFiles.request(environment)
         bootstrapLogging(settings)
         let logger = Logger(label: "mai-entrypoint")
-        let loaded: LoadedEnvironment
-        do {
-            loaded = try environmentFiles.load(request, processEnvironment: context.environment)
-        } catch {
-            guard settings.format == .json else { throw error }
-            logger.error("\(error.description)")
-            throw ExitCode(2)
-        }
+        let loaded = try environmentFiles.load(request, processEnvironment: context.environment)
         let ignored = EnvironmentFileOptions.optionEnvironment(context.environment, loaded).ignored
         EnvironmentFileOptions.logLoaded(loaded, ignored: ignored, to: logger)
         for variable in loaded.variables {
@@ -50,18 +43,18 @@ func render(_ variable: LoadedVariable, as format: LogFormat) -> String {
     }
 }
 
-/// Double-quoted, in env file syntax, when the bare value would read differently or span lines.
+/// Double-quoted, in env file syntax, when the bare value would read differently, span lines or hold a control
+/// character (escaped by the program's one escape, so that nothing reaches the terminal raw).
 private func quotedIfNeeded(_ value: String) -> String {
     let special: Set<Character> = ["#", "\"", "'", "\\", "$"]
-    guard value.isEmpty || value.contains(where: { $0.isWhitespace || special.contains($0) }) else { return value }
+    let needsQuotes = value.isEmpty || value.contains(where: { $0.isWhitespace || special.contains($0) })
+        || value.unicodeScalars.contains(where: isControlCharacter)
+    guard needsQuotes else { return value }
     var quoted = "\""
-    for character in value {
-        switch character {
-        case "\n": quoted += "\\n"
-        case "\r": quoted += "\\r"
-        case "\t": quoted += "\\t"
-        case "\"", "\\", "$": quoted += "\\\(character)"
-        default: quoted.append(character)
+    for scalar in value.unicodeScalars {
+        switch scalar {
+        case "\"", "\\", "$": quoted += "\\\(scalar)"
+        default: quoted += escapingControlCharacters(String(scalar))
         }
     }
     return quoted + "\""
