@@ -32,9 +32,14 @@ struct EnvCommand: StartedCommand {
     }
 }
 
-/// `NAME=VALUE  # SOURCE`, which reads like the env file line it came from; or one JSON object.
+/// `NAME=VALUE  # SOURCE`, which reads like the env file line it came from; or one JSON object. A value read
+/// from a secret file is a secret whatever its name (`--secret-file-vars` may name any variable).
 func render(_ variable: LoadedVariable, as format: LogFormat) -> String {
-    let shown = LogRedaction.redactValue(maskSecret(name: variable.name, value: variable.value))
+    let fromSecretFile = if case .secretFile = variable.source { true } else { false }
+    let masked = fromSecretFile && !isSecretName(variable.name)
+        ? (variable.value.isEmpty ? "" : SecretRedactor.replacement)
+        : maskSecret(name: variable.name, value: variable.value)
+    let shown = LogRedaction.redactValue(masked)
     switch format {
     case .text:
         return "\(variable.name)=\(quotedIfNeeded(shown))  # \(variable.source)"
