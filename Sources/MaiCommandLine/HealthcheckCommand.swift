@@ -37,14 +37,14 @@ struct HealthcheckCommand: StartedCommand, UsageErrorStatus {
             EntryPoint.fail(error.description, status: 1)
         }
         if case .current(.stopping, let pid) = SupervisorStateFile().read() {
-            writeAll(STDOUT_FILENO, "unhealthy: stopping: mai-entrypoint (pid \(pid)) is draining or stopping the server\n")
+            EntryPoint.printLine("unhealthy: stopping: mai-entrypoint (pid \(pid)) is draining or stopping the server")
             throw ExitCode(1)
         }
         switch checkHealth(target, timeout: limit) {
         case .healthy:
-            writeAll(STDOUT_FILENO, "healthy: \(target)\n")
+            EntryPoint.printLine("healthy: \(target)")
         case .unhealthy(let reason):
-            writeAll(STDOUT_FILENO, "unhealthy: \(target): \(reason)\n")
+            EntryPoint.printLine("unhealthy: \(target): \(reason)")
             throw ExitCode(1)
         }
     }

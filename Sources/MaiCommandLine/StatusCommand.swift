@@ -27,11 +27,11 @@ struct StatusCommand: StartedCommand {
         let database = OpenWebUIDatabase.resolve(variables)
         let json = logSettings.format == .json
         for line in json ? database.fields.map(jsonLine) : database.lines {
-            EntryPoint.writeLine(LogRedaction.redact(line), to: STDOUT_FILENO)
+            EntryPoint.printLine(line)
         }
         do {
             let report = try readStatus(try DatabaseLocation.locate(database), organizationID: organizationID)
-            for line in report.lines { EntryPoint.writeLine(LogRedaction.redact(json ? jsonLine(line) : line), to: STDOUT_FILENO) }
+            for line in report.lines { EntryPoint.printLine(json ? jsonLine(line) : line) }
         } catch {
             logger.error("cannot read the usage-tracking status: \(error)")
             throw ExitCode(1)

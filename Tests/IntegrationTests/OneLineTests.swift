@@ -52,6 +52,17 @@ struct OneLineTests {
         }
     }
 
+    @Test("healthcheck shows what a server sent escaped: an ESC in its status line does not reach the terminal")
+    func healthcheckEscapesTheServersWords() throws {
+        let listener = try SilentListener()
+        let program = try ProgramProcess(["healthcheck", "--url", "http://127.0.0.1:\(listener.port)/health"])
+        try listener.waitForConnection()
+        listener.answer("HTTP/1.1 5\(Self.escape)03 Bad\r\n\r\n")
+        #expect(try program.wait() == 1)
+        #expect(program.stdout.contains(#"HTTP status 5\u{1B}[2J03"#), "\(program.stdout)")
+        #expect(!program.stdout.contains("\u{1B}"))
+    }
+
     @Test("under --log-format json the fatal lines are JSON too", arguments: [
         (["--user", "no-such-user-here", "--", "true"], [String: String](), Int32(2)),
         (["--env-file", "missing.env", "--", "true"], [:], 2),

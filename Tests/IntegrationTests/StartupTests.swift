@@ -139,6 +139,13 @@ final class SilentListener {
         accepted = accept(fd, nil, nil)
     }
 
+    /// Sends `text` on the accepted connection and closes it: an answer as a server would write it.
+    func answer(_ text: String) {
+        _ = send(accepted, text, text.utf8.count, 0)
+        close(accepted)
+        accepted = -1
+    }
+
     deinit {
         if accepted >= 0 { close(accepted) }
         close(fd)
