@@ -12,9 +12,9 @@ private let keyNameWords = ["KEY", "TOKEN", "SECRET"]
 private let passwordNameWords = ["PASS", "PWD", "AUTH", "CREDENTIAL", "PRIVATE", "COOKIE"]
 
 /// The conninfo keywords whose value libpq itself treats as secret: those with `dispchar` `"*"` in
-/// `PQconninfoOptions` (src/interfaces/libpq/fe-connect.c; `PQconndefaults` reports them), PostgreSQL 16:
-/// `password` and `sslpassword` (a client key's passphrase). Listed here rather than read from libpq, which the
-/// program loads only for PostgreSQL (and never for `env`).
+/// `PQconninfoOptions` (src/interfaces/libpq/fe-connect.c), as `PQconndefaults()` lists them (checked against
+/// Debian 12's libpq 15.2): `password` and `sslpassword` (a client key's passphrase). Listed here rather than
+/// read from libpq, which the program loads only for PostgreSQL (and never for `env`); a newer libpq may add one.
 public let libpqSecretKeywords = ["password", "sslpassword"]
 
 /// Suffixes of names whose values are URLs or connection strings: their userinfo is masked.

@@ -38,6 +38,20 @@ struct SecretLinesTests {
         #expect(!output.contains("Passphrase") && !output.contains("KeyP"), "\(output)")
     }
 
+    @Test("env: a DATABASE_URL holding the password in ?password=, with blanks, or in sslpassword= shows none of it",
+          arguments: [0, 1, 2])
+    func envMasksEveryReading(index: Int) throws {
+        let (url, secret) = Self.hiddenPasswords[index]
+        let directory = try makeTemporaryDirectory().path
+        try "DATABASE_URL='\(url)'\n".write(toFile: directory + "/.env", atomically: true, encoding: .utf8)
+        for format in ["text", "json"] {
+            let run = try runProgram(["env", "--log-format", format], environment: ["ENV": "prod"], workingDirectory: directory)
+            #expect(run.process.terminationStatus == 0, "\(run.stderr)")
+            #expect(run.stdout.contains("DATABASE_URL"), "\(run.stdout)")
+            #expect(!(run.stdout + run.stderr).contains(secret), "\(run.stdout)")
+        }
+    }
+
     @Test("env masks a value that came from a secret file, whatever its name")
     func envMasksSecretFileValues() throws {
         let directory = try makeTemporaryDirectory().path
