@@ -47,16 +47,16 @@ struct BackupsCommand: StartedCommand {
         let files = try failing { try OpenWebUIFiles(environmentFiles, logging, context) }
         let backups = files.store.list()
         guard !backups.isEmpty else {
-            writeAll(STDOUT_FILENO, "no backups in \(files.store.directory)\n")
+            EntryPoint.printLine("no backups in \(files.store.directory)")
             return
         }
-        writeAll(STDOUT_FILENO, "backups of \(files.databasePath) in \(files.store.directory), newest first:\n")
+        EntryPoint.printLine("backups of \(files.databasePath) in \(files.store.directory), newest first:")
         var unsound = false
         for backup in backups {
             let findings = checkIntegrity(of: backup.path)
             unsound = unsound || findings != ["ok"]
             let integrity = findings == ["ok"] ? "integrity ok" : "integrity FAILED: " + findings.prefix(3).joined(separator: "; ")
-            writeAll(STDOUT_FILENO, "\(backup.name.fileName)  \(backup.name.readableTime)  revision \(backup.name.revision)  \(byteCount(backup.bytes))  \(escapingControlCharacters(integrity))\n")
+            EntryPoint.printLine("\(backup.name.fileName)  \(backup.name.readableTime)  revision \(backup.name.revision)  \(byteCount(backup.bytes))  \(integrity)")
         }
         if unsound { throw ExitCode(1) }
     }

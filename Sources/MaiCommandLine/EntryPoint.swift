@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import MaiLogging
 import MaiSystem
 
 /// What every command gets from `main`: the arguments and the environment as raw bytes, and the inbox in which
@@ -36,12 +37,12 @@ public enum EntryPoint {
         // UTF-8, never the command, which is taken from the raw arguments.
         let arguments = context.arguments.map(displayText)
         if let first = arguments.first {
-            if first == "init-db" { run(InitDBCommand.self, Array(arguments.dropFirst())) { try $0.execute(context) } }
-            if first == "restore" { run(RestoreCommand.self, Array(arguments.dropFirst())) { try $0.execute(context) } }
+            if first == "init-db" { run(InitDBCommand.self, Array(arguments.dropFirst()), context) { try $0.execute(context) } }
+            if first == "restore" { run(RestoreCommand.self, Array(arguments.dropFirst()), context) { try $0.execute(context) } }
             if let type = shortSubcommands[first] { runShort(type, Array(arguments.dropFirst()), context) }
         }
         let rewritten = arguments.map { $0 == "--tag-child-output" ? "--tag-child-output=webui" : $0 }
-        run(RunCommand.self, rewritten) { command throws in
+        run(RunCommand.self, rewritten, context) { command throws in
             switch command.unknownOption() {
             case nil: break
             // The capture stops before the parser's own --help and --version: they are answered here.
@@ -60,15 +61,17 @@ public enum EntryPoint {
         } catch {
             fail("cannot set up signal handling: \(error)", status: 1)
         }
-        run(type, arguments) { command in
+        run(type, arguments, context) { command in
             var command = command
             if let started = command as? any StartedCommand { try started.execute(context) } else { try command.run() }
         }
     }
 
-    private static func run<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [String], body: (Command) throws -> Void) -> Never {
+    private static func run<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [String], _ context: StartContext,
+                                                      body: (Command) throws -> Void) -> Never {
         do {
             let command = try type.parse(arguments)
+            knowLogSettingsEarly(command, context.environment)
             try body(command)
             exit(0)
         } catch let error as UsageError {
@@ -87,10 +90,26 @@ public enum EntryPoint {
         }
     }
 
+    /// The log format and tag as the command line and the process environment give them, before any env file is
+    /// read: a fatal line from then on (a missing env file, a secret-file conflict) is written in that format.
+    /// A bad value is left for the command to report.
+    private static func knowLogSettingsEarly(_ command: some ParsableCommand, _ environment: EnvironmentBlock) {
+        guard let command = command as? any LoggingCommand,
+              let settings = try? command.logging.settings(OptionEnvironment(environment)) else { return }
+        KnownLogSettings.set(settings)
+    }
+
     public static func fail(_ message: String, status: Int32) -> Never {
-        // One line whatever a value held: the parser's messages quote option values as given, CR and LF included.
-        writeLine("mai-entrypoint: error: \(escapingControlCharacters(message))", to: STDERR_FILENO)
+        // One line whatever a value held (the parser's messages quote option values as given, CR and LF
+        // included), redacted, and JSON once the format is known to be.
+        writeLine(fatalLine(message), to: STDERR_FILENO)
         exit(status)
+    }
+
+    /// A line of a subcommand's output (`status`, `backups`, `healthcheck`): redacted and escaped as every log
+    /// line is, whatever a value, a path or a server's answer held.
+    static func printLine(_ text: String) {
+        writeAll(STDOUT_FILENO, escapingControlCharacters(LogRedaction.redact(text)) + "\n")
     }
 
     static func writeLine(_ text: String, to fd: Int32) {

@@ -23,14 +23,7 @@ struct EnvCommand: StartedCommand {
         let request = try environmentFiles.request(environment)
         bootstrapLogging(settings)
         let logger = Logger(label: "mai-entrypoint")
-        let loaded: LoadedEnvironment
-        do {
-            loaded = try environmentFiles.load(request, processEnvironment: context.environment)
-        } catch {
-            guard settings.format == .json else { throw error }
-            logger.error("\(error.description)")
-            throw ExitCode(2)
-        }
+        let loaded = try environmentFiles.load(request, processEnvironment: context.environment)
         let ignored = EnvironmentFileOptions.optionEnvironment(context.environment, loaded).ignored
         EnvironmentFileOptions.logLoaded(loaded, ignored: ignored, to: logger)
         for variable in loaded.variables {
@@ -39,9 +32,14 @@ struct EnvCommand: StartedCommand {
     }
 }
 
-/// `NAME=VALUE  # SOURCE`, which reads like the env file line it came from; or one JSON object.
+/// `NAME=VALUE  # SOURCE`, which reads like the env file line it came from; or one JSON object. A value read
+/// from a secret file is a secret whatever its name (`--secret-file-vars` may name any variable).
 func render(_ variable: LoadedVariable, as format: LogFormat) -> String {
-    let shown = LogRedaction.redactValue(maskSecret(name: variable.name, value: variable.value))
+    let fromSecretFile = if case .secretFile = variable.source { true } else { false }
+    let masked = fromSecretFile && !isSecretName(variable.name)
+        ? (variable.value.isEmpty ? "" : SecretRedactor.replacement)
+        : maskSecret(name: variable.name, value: variable.value)
+    let shown = LogRedaction.redactValue(masked)
     switch format {
     case .text:
         return "\(variable.name)=\(quotedIfNeeded(shown))  # \(variable.source)"
@@ -50,18 +48,18 @@ func render(_ variable: LoadedVariable, as format: LogFormat) -> String {
     }
 }
 
-/// Double-quoted, in env file syntax, when the bare value would read differently or span lines.
+/// Double-quoted, in env file syntax, when the bare value would read differently, span lines or hold a control
+/// character (escaped by the program's one escape, so that nothing reaches the terminal raw).
 private func quotedIfNeeded(_ value: String) -> String {
     let special: Set<Character> = ["#", "\"", "'", "\\", "$"]
-    guard value.isEmpty || value.contains(where: { $0.isWhitespace || special.contains($0) }) else { return value }
+    let needsQuotes = value.isEmpty || value.contains(where: { $0.isWhitespace || special.contains($0) })
+        || value.unicodeScalars.contains(where: isControlCharacter)
+    guard needsQuotes else { return value }
     var quoted = "\""
-    for character in value {
-        switch character {
-        case "\n": quoted += "\\n"
-        case "\r": quoted += "\\r"
-        case "\t": quoted += "\\t"
-        case "\"", "\\", "$": quoted += "\\\(character)"
-        default: quoted.append(character)
+    for scalar in value.unicodeScalars {
+        switch scalar {
+        case "\"", "\\", "$": quoted += "\\\(scalar)"
+        default: quoted += escapingControlCharacters(String(scalar))
         }
     }
     return quoted + "\""

@@ -38,19 +38,19 @@ struct HealthcheckCommand: StartedCommand, UsageErrorStatus {
         }
         switch SupervisorStateFile().read() {
         case .current(.stopping, let pid):
-            writeAll(STDOUT_FILENO, "unhealthy: stopping: mai-entrypoint (pid \(pid)) is draining or stopping the server\n")
+            EntryPoint.printLine("unhealthy: stopping: mai-entrypoint (pid \(pid)) is draining or stopping the server")
             throw ExitCode(1)
         case .current(.starting, let pid):
-            writeAll(STDOUT_FILENO, "unhealthy: starting: mai-entrypoint (pid \(pid)) has not seen the server ready yet\n")
+            EntryPoint.printLine("unhealthy: starting: mai-entrypoint (pid \(pid)) has not seen the server ready yet")
             throw ExitCode(1)
         case .current(.running, _), .stale, .absent:
             break
         }
         switch checkHealth(target, timeout: limit) {
         case .healthy:
-            writeAll(STDOUT_FILENO, "healthy: \(target)\n")
+            EntryPoint.printLine("healthy: \(target)")
         case .unhealthy(let reason):
-            writeAll(STDOUT_FILENO, "unhealthy: \(target): \(reason)\n")
+            EntryPoint.printLine("unhealthy: \(target): \(reason)")
             throw ExitCode(1)
         }
     }

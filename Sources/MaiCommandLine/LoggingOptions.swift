@@ -8,8 +8,9 @@ struct LoggingOptions: ParsableArguments {
             transform: LogFormatValue.checked)
     var logFormat: LogFormatValue?
 
-    @Option(name: .long, parsing: .unconditional, help: help("Tag in every log line (default mai-entrypoint).", "log-tag"))
-    var logTag: String?
+    @Option(name: .long, parsing: .unconditional, help: help("Tag in every log line (default mai-entrypoint).", "log-tag"),
+            transform: LineTag.checked)
+    var logTag: LineTag?
 
     @Option(name: .long, parsing: .unconditional, help: help("Lowest level written: debug, info, warning or error (default info).", "log-level"),
             transform: LogLevel.checked)
@@ -19,7 +20,19 @@ struct LoggingOptions: ParsableArguments {
         var settings = LogSettings()
         if let format = try resolve(logFormat, "log-format", environment) { settings.format = format.format }
         if let level = try resolve(logLevel, "log-level", environment) { settings.level = level.level }
-        if let tag = logTag ?? environment.string("log-tag") { settings.tag = tag }
+        if let tag = try resolve(logTag, "log-tag", environment) { settings.tag = tag.text }
         return settings
     }
 }
+
+/// A command whose lines follow `--log-format` and `--log-tag`: its fatal line too.
+protocol LoggingCommand {
+    var logging: LoggingOptions { get }
+}
+
+extension RunCommand: LoggingCommand {}
+extension EnvCommand: LoggingCommand {}
+extension StatusCommand: LoggingCommand {}
+extension InitDBCommand: LoggingCommand {}
+extension BackupsCommand: LoggingCommand {}
+extension RestoreCommand: LoggingCommand {}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import MaiHealth
 import MaiLogging
+import MaiSystem
 
 /// A value that an option and its `MAI_ENTRYPOINT_*` variable both take, checked by one rule when the command
 /// line is parsed and when the variable is read, whatever the other options say.
@@ -50,6 +51,19 @@ struct LogFormatValue: OptionValue, Equatable {
     static func parse(_ text: String) throws(OptionValueError) -> LogFormatValue {
         guard let format = LogFormat(rawValue: text.lowercased()) else { throw OptionValueError("use text or json") }
         return LogFormatValue(format: format)
+    }
+}
+
+/// A tag written in every line (`--log-tag`, `--tag-child-output=TAG`): a control character in it would split
+/// every line or reach the terminal raw, so it is refused rather than escaped in each line.
+struct LineTag: OptionValue, Equatable {
+    let text: String
+
+    static func parse(_ text: String) throws(OptionValueError) -> LineTag {
+        guard !text.unicodeScalars.contains(where: isControlCharacter) else {
+            throw OptionValueError("a tag cannot hold a control character")
+        }
+        return LineTag(text: text)
     }
 }
 

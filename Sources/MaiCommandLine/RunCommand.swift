@@ -41,8 +41,8 @@ struct RunCommand: ParsableCommand {
     /// Only `--tag-child-output=TAG` takes a value; EntryPoint turns the option alone into `=webui` before parsing.
     @Option(name: .customLong("tag-child-output"), help: ArgumentHelp(
         "Prefix each line of the child's stdout and stderr with [TAG]; write --tag-child-output=TAG, or the option alone for [webui]. (env: \(OptionEnvironment.variable(for: "tag-child-output")))",
-        valueName: "TAG"))
-    var tagChildOutput: String?
+        valueName: "TAG"), transform: LineTag.checked)
+    var tagChildOutput: LineTag?
 
     @OptionGroup var logging: LoggingOptions
 
@@ -82,18 +82,19 @@ struct RunCommand: ParsableCommand {
         let cleanFromEnvironment = try environment.flag("clean-stop-status") ?? false
         configuration.signalGroup = signalGroup || groupFromEnvironment
         configuration.cleanStopStatus = cleanStopStatus || cleanFromEnvironment
-        configuration.outputTag = outputTag(environment)
+        configuration.outputTag = try outputTag(environment)
         return configuration
     }
 
-    private func outputTag(_ environment: OptionEnvironment) -> String? {
-        if let tagChildOutput { return tagChildOutput }
-        guard let value = environment.string("tag-child-output") else { return nil }
-        switch value.lowercased() {
-        case "1", "true", "yes", "on": return "webui"
-        case "0", "false", "no", "off": return nil
-        default: return value
+    /// The variable is checked even when the command line sets the tag, as every option's variable is.
+    private func outputTag(_ environment: OptionEnvironment) throws(UsageError) -> String? {
+        let fromEnvironment: String?
+        switch environment.string("tag-child-output")?.lowercased() {
+        case nil, "0", "false", "no", "off": fromEnvironment = nil
+        case "1", "true", "yes", "on": fromEnvironment = "webui"
+        default: fromEnvironment = try environment.value("tag-child-output", as: LineTag.self)?.text
         }
+        return tagChildOutput?.text ?? fromEnvironment
     }
 
     /// How many of the arguments, from the end, are the command: the parser's capture without the `--` it keeps.

@@ -116,13 +116,17 @@ private func provideSecretKey(_ prepared: inout PreparedServer, dataDirectory: S
             return
         }
         do {
-            let (key, outcome) = try SecretKeyFile.loadOrCreate(directory: dataDirectory, owner: prepared.account?.credentials)
-            prepared.environment.set("WEBUI_SECRET_KEY", to: key)
+            let kept = try SecretKeyFile.loadOrCreate(directory: dataDirectory, owner: prepared.account?.credentials)
+            prepared.environment.set("WEBUI_SECRET_KEY", to: kept.key)
             // From here on the key is struck from every line, whatever quotes it.
             installSecretRedaction(prepared.environment.values)
-            switch outcome {
+            switch kept.outcome {
             case .generated: logger.info("secret key generated for the server (WEBUI_SECRET_KEY), kept for later starts", metadata: ["path": "\(path)"])
             case .reused: logger.info("secret key reused for the server (WEBUI_SECRET_KEY)", metadata: ["path": "\(path)"])
+            }
+            if let mode = kept.exposedMode {
+                logger.warning("the secret key file may be read by other users; chmod 600 it", metadata: [
+                    "path": "\(path)", "mode": "0\(String(mode, radix: 8))"])
             }
         } catch {
             logger.error("not starting the server: \(error.description)")

@@ -33,7 +33,7 @@ struct StatusCommand: StartedCommand {
         let scaleOut = ScaleOutChecklist(variables, location: location, dataDirectory: OpenWebUIDatabase.dataDirectory(variables),
                                          mountinfo: readMountInfo()).statusLine
         for line in json ? database.fields.map(jsonLine) + [jsonLine(scaleOut)] : database.lines + [scaleOut] {
-            EntryPoint.writeLine(LogRedaction.redact(line), to: STDOUT_FILENO)
+            EntryPoint.printLine(line)
         }
         let dataSafety = openWebUI.settings(options)
         let scripts = installedMigrationScripts(dataSafety, logger: logger, otherwise: "", missing: .debug)
@@ -45,7 +45,7 @@ struct StatusCommand: StartedCommand {
             } else {
                 lines = try readStatus(location, organizationID: organizationID, scripts: scripts).lines
             }
-            for line in lines { EntryPoint.writeLine(LogRedaction.redact(json ? jsonLine(line) : line), to: STDOUT_FILENO) }
+            for line in lines { EntryPoint.printLine(json ? jsonLine(line) : line) }
         } catch {
             logger.error("cannot read the usage-tracking status: \(error)")
             throw ExitCode(1)

@@ -33,6 +33,14 @@ public enum SecretKeyFile {
         case generated, reused
     }
 
+    /// The key, whether it was made now, and the permission bits of a reused file that others than its owner
+    /// and group may read or write (0644): the server starts, with a warning.
+    public struct Kept: Sendable {
+        public let key: String
+        public let outcome: Outcome
+        public let exposedMode: mode_t?
+    }
+
     /// Bytes of randomness in a generated key; it is written (and passed on) as 64 hexadecimal digits.
     static let keyBytes = 32
     /// A key is a line of text; anything larger is not one.
@@ -44,7 +52,7 @@ public enum SecretKeyFile {
     /// fsynced, so that a crash leaves either no key file or a whole one. A key file that exists is only ever
     /// read, and never through a symbolic link: the folder may be writable by the server's user, and this
     /// process is root.
-    public static func loadOrCreate(directory: String, owner: Credentials?) throws(SecretKeyError) -> (key: String, outcome: Outcome) {
+    public static func loadOrCreate(directory: String, owner: Credentials?) throws(SecretKeyError) -> Kept {
         let path = directory + "/" + SecretKeySource.fileName
         let folder = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard folder >= 0 else { throw SecretKeyError(path: path, reason: "its folder: \(String(cString: strerror(errno)))") }
@@ -52,8 +60,8 @@ public enum SecretKeyFile {
         // A rival writer (another container on the same volume) may take the name between the read and the
         // write: the write then gives way, and its key is read on the next round.
         for _ in 0..<3 {
-            if let key = try read(folder, path: path) { return (key, .reused) }
-            if let key = try create(folder, path: path, owner: owner) { return (key, .generated) }
+            if let key = try read(folder, path: path) { return Kept(key: key, outcome: .reused, exposedMode: exposedMode(folder)) }
+            if let key = try create(folder, path: path, owner: owner) { return Kept(key: key, outcome: .generated, exposedMode: nil) }
         }
         throw SecretKeyError(path: path, reason: "it keeps appearing and disappearing")
     }
@@ -74,7 +82,22 @@ public enum SecretKeyFile {
         guard !text.contains(0), let key = String(validating: text, as: UTF8.self) else {
             throw SecretKeyError(path: path, reason: "it is not a line of text")
         }
+        // Open WebUI would sign with the first line only, or with blanks: a damaged file, not a key.
+        guard !text.contains(UInt8(ascii: "\n")) && !text.contains(UInt8(ascii: "\r")) else {
+            throw SecretKeyError(path: path, reason: "it holds more than one line")
+        }
+        guard text.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) else {
+            throw SecretKeyError(path: path, reason: "it holds only blanks")
+        }
         return key
+    }
+
+    /// The key file's permission bits when others may read or write it; nil when only owner and group may.
+    private static func exposedMode(_ folder: Int32) -> mode_t? {
+        var info = stat()
+        guard fstatat(folder, SecretKeySource.fileName, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
+        let mode = info.st_mode & 0o7777
+        return mode & 0o007 != 0 ? mode : nil
     }
 
     /// nil when another writer took the name first.

@@ -13,11 +13,12 @@ import MaiEnvironment
 ///   from the first `:`, if no `/` comes before it, to the next `@`, `/` included.
 /// - The writer meant the password to run from the first `:` to the last `@`: `u:Abc@TAIL@h` is `Abc@TAIL`,
 ///   of which both readers keep `Abc` and report `TAIL@h` as the host.
-/// - libpq also takes `?password=…` from the query.
+/// - libpq also takes `?password=…` from the query, and `?sslpassword=…` (every keyword of
+///   `libpqSecretKeywords`).
 public func urlPasswordReadings(_ url: String) -> [String] {
     guard let scheme = url.firstRange(of: "://") else { return [] }
     let rest = url[scheme.upperBound...]
-    let raw = [libpqPassword(rest), sqlalchemyPassword(rest), intendedPassword(rest), queryPassword(rest)].compactMap { $0 }
+    let raw = [libpqPassword(rest), sqlalchemyPassword(rest), intendedPassword(rest)].compactMap { $0 } + queryPasswords(rest)
     return distinctLongestFirst(raw.flatMap { [String($0), percentDecoded($0)] })
 }
 
@@ -66,10 +67,12 @@ private func intendedPassword(_ rest: Substring) -> Substring? {
     return rest[rest.index(after: colon)..<at]
 }
 
-private func queryPassword(_ rest: Substring) -> Substring? {
-    guard let query = rest.firstIndex(of: "?") else { return nil }
-    let pair = rest[rest.index(after: query)...].split(separator: "&").first { $0.hasPrefix("password=") }
-    return pair.map { $0.dropFirst("password=".count) }
+private func queryPasswords(_ rest: Substring) -> [Substring] {
+    guard let query = rest.firstIndex(of: "?") else { return [] }
+    let pairs = rest[rest.index(after: query)...].split(separator: "&")
+    return libpqSecretKeywords.flatMap { keyword in
+        pairs.filter { $0.hasPrefix(keyword + "=") }.map { $0.dropFirst(keyword.count + 1) }
+    }
 }
 
 private func distinctLongestFirst(_ texts: [String]) -> [String] {

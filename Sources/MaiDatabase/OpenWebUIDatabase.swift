@@ -50,8 +50,9 @@ public struct OpenWebUIDatabase: Equatable, Sendable {
 
     /// The URL with its password masked (`user:***@`), as status and the log lines show it.
     public var maskedURL: String {
-        // A password from the parts is struck even where the URL syntax would not show where it is.
-        redacting(maskURLPasswords(in: url), secrets: parts.map { [$0.password] } ?? [])
+        // Every reading of the password is struck even where the URL syntax would not show where it is: one from
+        // the parts, one in the query (`?password=`, `?sslpassword=`), one holding a blank.
+        redacting(maskURLPasswords(in: url), secrets: (parts.map { [$0.password] } ?? []) + urlPasswordReadings(url))
     }
 
     /// What `mai-entrypoint status` prints first: `database: URL` and, when set, `database_schema: NAME`. The rest

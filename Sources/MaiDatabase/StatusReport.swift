@@ -1,4 +1,5 @@
 import MaiEnvironment
+import MaiSystem
 /// What `mai-entrypoint status` prints after the database lines (`OpenWebUIDatabase.lines`, printed before the
 /// database is opened): schema version, the organization row (key masked) and row counts.
 public struct StatusReport: Equatable, Sendable {
@@ -37,10 +38,10 @@ public struct StatusReport: Equatable, Sendable {
 
     private var organizationLines: [String] {
         guard !organizations.isEmpty else {
-            return ["organization: none" + (organizationID.map { " with id \(quotedIfNeeded($0))" } ?? "")]
+            return ["organization: none" + (organizationID.map { " with id \(logfmtValue($0))" } ?? "")]
         }
         return organizations.map { row in
-            "organization: " + row.map { "\($0.0)=\(quotedIfNeeded($0.0 == "openrouter_api_key" ? maskValue($0.1) : $0.1))" }
+            "organization: " + row.map { "\($0.0)=\(logfmtValue($0.0 == "openrouter_api_key" ? maskValue($0.1) : $0.1))" }
                 .joined(separator: " ")
         }
     }
@@ -78,11 +79,4 @@ private func organizationRows(_ connection: any SQLConnection, _ id: String?) th
         try connection.query(select + " ORDER BY id")
     }
     return rows.map { row in Array(zip(columns, row.map { $0.text ?? "NULL" })) }
-}
-
-/// A value as one word: quoted, with quotes and backslashes escaped, when it holds spaces or quotes.
-func quotedIfNeeded(_ text: String) -> String {
-    guard text.isEmpty || text.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }) else { return text }
-    let escaped = text.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"").replacing("\n", with: "\\n")
-    return "\"" + escaped + "\""
 }

@@ -11,6 +11,12 @@ public let secretNameWords = [
 private let keyNameWords = ["KEY", "TOKEN", "SECRET"]
 private let passwordNameWords = ["PASS", "PWD", "AUTH", "CREDENTIAL", "PRIVATE", "COOKIE"]
 
+/// The conninfo keywords whose value libpq itself treats as secret: those with `dispchar` `"*"` in
+/// `PQconninfoOptions` (src/interfaces/libpq/fe-connect.c), as `PQconndefaults()` lists them (checked against
+/// Debian 12's libpq 15.2): `password` and `sslpassword` (a client key's passphrase). Listed here rather than
+/// read from libpq, which the program loads only for PostgreSQL (and never for `env`); a newer libpq may add one.
+public let libpqSecretKeywords = ["password", "sslpassword"]
+
 /// Suffixes of names whose values are URLs or connection strings: their userinfo is masked.
 private let locatorNameSuffixes = ["_URL", "_URI", "_DSN"]
 
@@ -62,7 +68,7 @@ public func maskLocator(_ value: String) -> String {
 }
 
 /// `password=hunter2` → `password=***` (libpq keyword strings), the value read up to a blank or, quoted, to its
-/// closing quote.
+/// closing quote. Every `…password=` is taken, so `sslpassword=` (the other of `libpqSecretKeywords`) is too.
 func maskPasswordPairs(_ text: String) -> String {
     var result = ""
     var rest = text[...]

@@ -83,21 +83,56 @@ public final class HealthProbe {
     }
 }
 
-/// Open WebUI's answer when healthy: status 200 and a JSON body with `"status": true`.
+/// Open WebUI's answer when healthy: status 200 and a JSON body with `"status": true`, sent whole or in
+/// `Transfer-Encoding: chunked` (a proxy or another server may chunk it, splitting the field across chunks).
 struct HealthAnswer {
-    let text: String
+    let bytes: [UInt8]
 
-    init(_ bytes: [UInt8]) { text = String(decoding: bytes, as: UTF8.self) }
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     var verdict: ProbeResult {
+        let text = String(decoding: bytes, as: UTF8.self)
         guard let statusLine = text.split(separator: "\r\n", maxSplits: 1).first, !statusLine.isEmpty else {
             return .unhealthy("empty answer")
         }
         let parts = statusLine.split(separator: " ")
         guard parts.count >= 2, parts[0].hasPrefix("HTTP/") else { return .unhealthy("not an HTTP answer") }
         guard parts[1] == "200" else { return .unhealthy("HTTP status \(parts[1])") }
-        guard let bodyStart = text.firstRange(of: "\r\n\r\n")?.upperBound else { return .unhealthy("no body") }
-        return Self.statusIsTrue(text[bodyStart...]) ? .healthy : .unhealthy("the body has no \"status\": true")
+        let separator = Array("\r\n\r\n".utf8)
+        guard let headEnd = bytes.indices.first(where: { bytes[$0...].starts(with: separator) }) else { return .unhealthy("no body") }
+        var body = bytes[(headEnd + separator.count)...]
+        if Self.isChunked(head: String(decoding: bytes[..<headEnd], as: UTF8.self)) {
+            guard let decoded = Self.dechunked(body) else { return .unhealthy("a bad chunk in the body") }
+            body = decoded[...]
+        }
+        let bodyText = String(decoding: body, as: UTF8.self)
+        return Self.statusIsTrue(bodyText[...]) ? .healthy : .unhealthy("the body has no \"status\": true")
+    }
+
+    /// A `Transfer-Encoding` header (any case) naming `chunked`.
+    static func isChunked(head: String) -> Bool {
+        head.split(separator: "\r\n").dropFirst().contains { line in
+            guard let colon = line.firstIndex(of: ":") else { return false }
+            return line[..<colon].lowercased() == "transfer-encoding" && line[colon...].lowercased().contains("chunked")
+        }
+    }
+
+    /// The chunks' data, in order: each `SIZE[;extension]\r\nDATA\r\n` up to the `0` chunk or the end of what
+    /// arrived (an answer cut short is judged on what it holds); nil for a size that is not hexadecimal.
+    static func dechunked(_ body: ArraySlice<UInt8>) -> [UInt8]? {
+        var data: [UInt8] = []
+        var rest = body
+        let lineEnd = Array("\r\n".utf8)
+        while let end = rest.indices.first(where: { rest[$0...].starts(with: lineEnd) }) {
+            let sizeText = String(decoding: rest[..<end], as: UTF8.self).split(separator: ";").first ?? ""
+            guard let size = Int(sizeText.filter { $0 != " " && $0 != "\t" }, radix: 16), size >= 0 else { return nil }
+            if size == 0 { break }
+            let start = end + lineEnd.count
+            data += rest[start..<min(start + size, rest.endIndex)]
+            guard start + size + lineEnd.count <= rest.endIndex else { break }
+            rest = rest[(start + size + lineEnd.count)...]
+        }
+        return data
     }
 
     /// `"status"`, optional blanks, `:`, optional blanks, `true`: the one field that matters, without a JSON parser.

@@ -25,6 +25,10 @@ public struct HealthURL: Sendable, Equatable, CustomStringConvertible {
         let rest = text.dropFirst("http://".count)
         let authority = rest.prefix { $0 != "/" }
         let path = rest.dropFirst(authority.count)
+        // The probe sends no credentials, and the error must not echo them.
+        if authority.contains("@") {
+            throw HealthURLError(text, "credentials (user:password@) are not supported: the probe sends none")
+        }
         let (host, port) = try Self.split(authority, text)
         guard let address = SocketAddress(host: host, port: port) else {
             throw HealthURLError(text, "the host must be an IP address or localhost")
@@ -87,6 +91,16 @@ public struct HealthURL: Sendable, Equatable, CustomStringConvertible {
 
 public struct HealthURLError: Error, CustomStringConvertible, Sendable {
     public let description: String
-    /// One line whatever the URL holds: its control characters are shown escaped, never written.
-    init(_ url: String, _ reason: String) { description = "\(escapingControlCharacters(url)): \(reason)" }
+    /// One line whatever the URL holds: its control characters are shown escaped, never written; a userinfo
+    /// (`user:password@`) is shown as `***@`.
+    init(_ url: String, _ reason: String) { description = "\(escapingControlCharacters(hidingUserinfo(url))): \(reason)" }
+}
+
+/// `http://user:pw@host/path` → `http://***@host/path`: everything before the authority's last `@`.
+private func hidingUserinfo(_ url: String) -> String {
+    guard let scheme = url.firstRange(of: "://") else { return url }
+    let rest = url[scheme.upperBound...]
+    let authority = rest.prefix { $0 != "/" }
+    guard let at = authority.lastIndex(of: "@") else { return url }
+    return String(url[..<scheme.upperBound]) + "***" + String(url[at...])
 }

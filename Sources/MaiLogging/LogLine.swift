@@ -1,4 +1,5 @@
 import Logging
+import MaiSystem
 
 /// One log event, rendered as text (`2026-11-25T21:50:00.123Z [tag] info: message key=value`) or as one JSON
 /// object. Fields come out sorted by name, so that the same event always reads the same.
@@ -27,7 +28,7 @@ public struct LogLine: Sendable {
     private var sortedFields: [(String, Logger.MetadataValue)] { fields.sorted { $0.key < $1.key } }
 
     var text: String {
-        var line = "\(timestamp) [\(tag)] \(levelName): \(singleLine(message))"
+        var line = "\(timestamp) [\(escapingControlCharacters(tag))] \(levelName): \(escapingControlCharacters(message))"
         for (key, value) in sortedFields {
             line += " \(key)=\(textValue(value))"
         }
@@ -54,27 +55,9 @@ public struct LogLine: Sendable {
     }
 }
 
-/// A log line must stay one line whatever a message or value holds.
-func singleLine(_ text: String) -> String {
-    guard text.contains(where: { $0.isNewline }) else { return text }
-    return text.replacingNewlines()
-}
-
-extension String {
-    fileprivate func replacingNewlines() -> String {
-        var result = ""
-        for character in self {
-            result += character.isNewline ? "\\n" : String(character)
-        }
-        return result
-    }
-}
-
+/// A log line must stay one line whatever a value holds, and show no control character raw.
 func textValue(_ value: Logger.MetadataValue) -> String {
-    let raw = singleLine(value.description)
-    let needsQuotes = raw.isEmpty || raw.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" })
-    guard needsQuotes else { return raw }
-    return "\"" + raw.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
+    logfmtValue(value.description)
 }
 
 func jsonValue(_ value: Logger.MetadataValue) -> String {
@@ -95,7 +78,8 @@ func jsonValue(_ value: Logger.MetadataValue) -> String {
     }
 }
 
-/// A JSON string literal with every control character escaped.
+/// A JSON string literal with every control character escaped (C1 and DEL too, which JSON would allow raw:
+/// a terminal showing the line may act on them).
 public func jsonString(_ text: String) -> String {
     var result = "\""
     for scalar in text.unicodeScalars {
@@ -105,7 +89,7 @@ public func jsonString(_ text: String) -> String {
         case "\n": result += "\\n"
         case "\r": result += "\\r"
         case "\t": result += "\\t"
-        case _ where scalar.value < 0x20:
+        case _ where isControlCharacter(scalar):
             let hex = String(scalar.value, radix: 16)
             result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
         default: result.unicodeScalars.append(scalar)

@@ -1,6 +1,7 @@
 import Glibc
 import Logging
 import MaiSystem
+import Synchronization
 
 public enum LogFormat: String, CaseIterable, Sendable {
     case text, json
@@ -59,6 +60,7 @@ public struct TaggedLogHandler: LogHandler {
 
 /// Installs the handler for every logger of the process. swift-log allows this once per process.
 public func bootstrapLogging(_ settings: LogSettings) {
+    KnownLogSettings.set(settings)
     LoggingSystem.bootstrap { _ in TaggedLogHandler(settings: settings) }
     standardErrorSink.droppedLinesReport = TaggedLogHandler(settings: settings).droppedLinesReport
     // Whatever the program leaves waiting goes out before it exits, for a while at most: an exit must not
@@ -71,4 +73,25 @@ private func flushStandardSinksBeforeExit() {
     for sink in [standardOutputSink, standardErrorSink] {
         sink.flushWaiting { MonotonicInstant.now() >= giveUp }
     }
+}
+
+/// The settings of the program's own lines from the moment they are known: first from the command line and the
+/// process environment, then as bootstrapped (an env file may set them). The fatal line follows them.
+public enum KnownLogSettings {
+    private static let current = Mutex<LogSettings?>(nil)
+
+    public static func set(_ settings: LogSettings) { current.withLock { $0 = settings } }
+
+    public static var value: LogSettings? { current.withLock { $0 } }
+}
+
+/// The line of a program that ends on an error: redacted and escaped as every line is, and a JSON object once
+/// the format is known to be JSON (a collector drops a line that is not).
+public func fatalLine(_ message: String) -> String {
+    let redacted = LogRedaction.redact(message)
+    guard let settings = KnownLogSettings.value, settings.format == .json else {
+        return "mai-entrypoint: error: \(escapingControlCharacters(redacted))"
+    }
+    let line = LogLine(timestamp: WallClockTime.now().iso8601, tag: settings.tag, level: .error, message: redacted, fields: [:])
+    return line.rendered(as: .json)
 }

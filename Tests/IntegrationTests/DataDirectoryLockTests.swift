@@ -54,8 +54,9 @@ struct DataDirectoryLockTests {
         try second.waitForLog("is in use by another mai-entrypoint")
         let sent = ContinuousClock.now
         try second.signal(signal)
-        #expect(try second.wait(timeout: .seconds(5)) == 128 + signal)
-        #expect(ContinuousClock.now - sent < .seconds(2))
+        #expect(try second.wait(timeout: .seconds(30)) == 128 + signal)
+        // The gate timeout is 120 s: 10 s tells "at once" from "at the timeout" on a loaded machine (it was 2 s).
+        #expect(ContinuousClock.now - sent < .seconds(10))
         #expect(second.stderr.contains("not starting the server: stopped by \(signal == SIGTERM ? "TERM" : "INT") while waiting for DATA_DIR \(data.dataDirectory)"))
         #expect(!FileManager.default.fileExists(atPath: data.root + "/second"))
         try first.signal(SIGTERM)

@@ -15,7 +15,9 @@ struct DatabaseCommandErrorClassTests {
         let started = ContinuousClock.now
         let run = try runProgram(["init-db", "--init-timeout", "30"], environment: tracking(url), workingDirectory: directory,
                                  timeout: .seconds(40))
-        #expect(ContinuousClock.now - started < .seconds(1), "\(run.stderr)")
+        // Not retried (a retry is logged), and well before the 30 s init timeout: 1 s broke on a loaded machine.
+        #expect(!run.stderr.contains("retrying in"), "\(run.stderr)")
+        #expect(ContinuousClock.now - started < .seconds(10), "\(run.stderr)")
         #expect(run.process.terminationStatus == 1)
         #expect(run.stderrLines.filter { $0.contains("Usage tracking initialization failed") }.count == 1, "\(run.stderr)")
         #expect(!run.stderr.contains("retrying"))

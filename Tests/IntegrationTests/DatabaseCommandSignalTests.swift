@@ -16,8 +16,10 @@ struct DatabaseCommandSignalTests {
         try program.waitForLog("retrying in")
         let sent = ContinuousClock.now
         try program.signal(signal)
-        let exit = try program.wait(timeout: .seconds(10))
-        #expect(ContinuousClock.now - sent < .seconds(1))
+        let exit = try program.wait(timeout: .seconds(30))
+        // Not noticed, the retries would go on for the whole 60 s init timeout: 10 s tells the two apart on a
+        // loaded machine (it was 1 s, which a busy 2-core machine broke).
+        #expect(ContinuousClock.now - sent < .seconds(10))
         #expect(exit == status)
         #expect(program.stderr.contains("Usage tracking initialization stopped by \(name)"))
         #expect(program.stderr.contains("not starting the server: stopped by \(name) during usage-tracking initialization"))
@@ -36,8 +38,9 @@ struct DatabaseCommandSignalTests {
         #expect(!program.stderr.contains("retrying in"), "the lock wait should still be in progress")
         let sent = ContinuousClock.now
         try program.signal(SIGTERM)
-        #expect(try program.wait(timeout: .seconds(10)) == 143)
-        #expect(ContinuousClock.now - sent < .seconds(1))
+        #expect(try program.wait(timeout: .seconds(30)) == 143)
+        // The lock is held for 20 s more: 10 s tells "at once" from "when the lock came free" (it was 1 s).
+        #expect(ContinuousClock.now - sent < .seconds(10))
         #expect(program.stderr.contains("Usage tracking initialization stopped by TERM"))
         _ = holder
     }
@@ -75,7 +78,9 @@ struct DatabaseCommandSignalTests {
         let wrong = server.replacingOccurrences(of: #"://([^:]+):[^@]+@"#, with: "://$1:N0tThePassw0rd@", options: .regularExpression)
         let started = ContinuousClock.now
         let run = try runProgram(["init-db"], environment: tracking(wrong))
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // Not retried at all (a retry would be logged), rather than a bound that a loaded machine breaks.
+        #expect(!run.stderr.contains("retrying in"), "\(run.stderr)")
+        #expect(ContinuousClock.now - started < .seconds(30))
         #expect(run.process.terminationStatus == 1)
         let errors = run.stderrLines.filter { $0.contains(" error: ") }
         #expect(errors.count == 1)

@@ -12,16 +12,20 @@ struct HealthcheckCommandTests {
         let directory: URL
         let process = Process()
 
-        init() throws {
+        /// `chunked`: /health answers with `Transfer-Encoding: chunked`, its body split in two chunks.
+        init(chunked: Bool = false) throws {
             port = try freeLocalPort()
             directory = try makeTemporaryDirectory()
+            let record = directory.appendingPathComponent("signals").path
             process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-            process.arguments = [child("web_server.py"), String(port), "0", directory.appendingPathComponent("signals").path]
+            process.arguments = [child("web_server.py"), String(port), "0", record]
+            process.environment = ProcessInfo.processInfo.environment.merging(["WEB_SERVER_CHUNKED": chunked ? "1" : "0"]) { $1 }
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            let port = self.port
-            try waitFor("the server on \(port)", timeout: .seconds(15)) { healthAnswers(port: port) ? true : nil }
+            try waitFor("\(record).listening", timeout: .seconds(15)) {
+                FileManager.default.fileExists(atPath: record + ".listening") ? true : nil
+            }
         }
 
         deinit {
@@ -41,6 +45,13 @@ struct HealthcheckCommandTests {
             for (key, value) in environment { env[key] = value }
             return try runProgram(["healthcheck"] + arguments, environment: env, workingDirectory: directory.path)
         }
+    }
+
+    @Test("a /health answer in Transfer-Encoding: chunked, {\"status\": true} split across chunks, is healthy")
+    func chunkedAnswerIsHealthy() throws {
+        let server = try Server(chunked: true)
+        let run = try server.healthcheck(["--url", "http://127.0.0.1:\(server.port)/health"])
+        #expect(run.process.terminationStatus == 0, "\(run.stdout)\(run.stderr)")
     }
 
     @Test("PORT from .env, as the run reads it")

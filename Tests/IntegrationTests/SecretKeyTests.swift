@@ -92,6 +92,40 @@ struct SecretKeyCommandTests {
         #expect(!run.stderr.contains("a-key-that-is-also-an-argument"))
     }
 
+    @Test("a key file in DATA_DIR of only blanks, or of two lines, is refused in one line naming it; exit 1",
+          arguments: ["   \n", " \t \r\n", "first-key-line\nsecond-key-line\n", "one\r\ntwo"])
+    func blankOrTwoLinesRefused(text: String) throws {
+        let data = try makeTemporaryDirectory().path
+        let path = data + "/.webui_secret_key"
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+        chmod(path, 0o600)
+        let probe = try makeTemporaryDirectory().path + "/key"
+        let run = try runProgram(["--"] + keyProbe(probe), environment: ["DATA_DIR": data], pidNamespace: true)
+        #expect(run.process.terminationStatus == 1, "\(run.stderr)")
+        let errors = run.stderrLines.filter { $0.contains("error") }
+        #expect(errors.count == 1, "\(run.stderr)")
+        #expect(errors.first?.contains("cannot use the secret key file \(path): ") == true, "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: probe))
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == text)
+        #expect(!run.stderr.contains("key-line"))
+    }
+
+    @Test("a key file in DATA_DIR that others may read (0644): one warning naming it, and the server starts with it")
+    func readableByOthersWarned() throws {
+        let data = try makeTemporaryDirectory().path
+        let path = data + "/.webui_secret_key"
+        try "world-readable-key\n".write(toFile: path, atomically: false, encoding: .utf8)
+        chmod(path, 0o644)
+        let probe = try makeTemporaryDirectory().path + "/key"
+        let run = try runProgram(["--"] + keyProbe(probe), environment: ["DATA_DIR": data], pidNamespace: true)
+        #expect(run.process.terminationStatus == 0, "\(run.stderr)")
+        #expect(try String(contentsOfFile: probe, encoding: .utf8) == "world-readable-key")
+        let warnings = run.stderrLines.filter { $0.contains("warning:") }
+        #expect(warnings.count == 1, "\(run.stderr)")
+        #expect(warnings.first?.contains(path) == true && warnings.first?.contains("0644") == true, "\(run.stderr)")
+        #expect(FileStatusMode.of(path) == 0o644)
+    }
+
     @Test("a key file that is a symbolic link is refused in one line (never followed, never replaced); exit 1")
     func symbolicLinkRefused() throws {
         let data = try makeTemporaryDirectory().path
@@ -154,5 +188,13 @@ struct ServerWarningCommandTests {
         }
         let one = try runProgram(["--", "true"], environment: ["DATA_DIR": data, "UVICORN_WORKERS": "3", "WEBSOCKET_MANAGER": "redis", "CHROMA_HTTP_HOST": "chroma"], pidNamespace: true)
         #expect(one.stderrLines.filter { $0.contains("warning:") }.count == 1)
+    }
+}
+
+/// A file's permission bits, as `ls -l` shows them.
+enum FileStatusMode {
+    static func of(_ path: String) -> mode_t? {
+        var info = stat()
+        return lstat(path, &info) == 0 ? info.st_mode & 0o7777 : nil
     }
 }

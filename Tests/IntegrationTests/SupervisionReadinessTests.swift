@@ -23,6 +23,16 @@ struct SupervisionReadinessTests {
         #expect(server.received == ["TERM ready=True"])
     }
 
+    @Test("a server answering /health in Transfer-Encoding: chunked is seen ready")
+    func readyWhenChunked() throws {
+        let server = try StandInWebServer()
+        let program = try ProgramProcess(["--"] + server.command(), environment: server.environment.merging(["WEB_SERVER_CHUNKED": "1"]) { $1 })
+        try program.waitForLog("Web server ready after", timeout: .seconds(30))
+        try program.signal(SIGTERM)
+        #expect(try program.wait() == 143)
+        #expect(server.received == ["TERM ready=True"])
+    }
+
     @Test("healthcheck fails within its timeout when nothing answers")
     func healthcheckRefused() throws {
         let port = try freeLocalPort()

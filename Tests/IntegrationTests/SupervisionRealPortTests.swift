@@ -27,6 +27,11 @@ struct SupervisionRealPortTests {
         }
     }
 
+    /// Not followed, the server would never be seen ready (the probe stays on 8080 until the 300 s ready
+    /// timeout); followed, it is seen within 0.5 s on a quiet machine. 5 s tells the two apart on a loaded one,
+    /// where 0.5 s broke; the latency itself is `scripts/bench`'s to report, not a test's.
+    static let lagBound = Duration.seconds(5)
+
     /// Runs the supervised uvicorn, notes when /health first answers (polled here, every 10 ms) and when the
     /// supervisor's ready line appears, and stops it. Returns how long after /health answered the line came.
     func readinessLag(_ extra: [String], host: String = "127.0.0.1", delay: Double, pidNamespace: Bool = false,
@@ -42,7 +47,7 @@ struct SupervisionRealPortTests {
         let answered = try waitFor("/health on port \(server.port) to answer", timeout: .seconds(30)) {
             healthAnswers(port: server.port, ipv6: host == "::") ? ContinuousClock.now : nil
         }
-        let logged = try waitFor("the ready line in:\n\(program.stderr)", timeout: .seconds(5)) {
+        let logged = try waitFor("the ready line in:\n\(program.stderr)", timeout: .seconds(30)) {
             program.stderr.contains("Web server ready after") ? ContinuousClock.now : nil
         }
         try checks(program, server)
@@ -54,26 +59,26 @@ struct SupervisionRealPortTests {
         return max(.zero, logged - answered)
     }
 
-    @Test("uvicorn --port N with no PORT: ready within 0.5 s of /health answering, the switch said once")
+    @Test("uvicorn --port N with no PORT: ready once /health answers, the switch said once")
     func plainPort() throws {
         let lag = try readinessLag([], delay: 1) { program, server in
             let switches = program.stderr.components(separatedBy: "readiness probe follows the server to port \(server.port)")
             #expect(switches.count == 2, "\(program.stderr)")
         }
-        #expect(lag < .milliseconds(500), "lag \(lag)")
+        #expect(lag < Self.lagBound, "lag \(lag)")
     }
 
     @Test("uvicorn --reload: the reloader holds the socket, the app runs in its child")
     func reload() throws {
         // Watching the empty working folder (the reload itself is not what is tested).
         let lag = try readinessLag(["--reload", "--reload-dir", "."], delay: 1)
-        #expect(lag < .milliseconds(500), "lag \(lag)")
+        #expect(lag < Self.lagBound, "lag \(lag)")
     }
 
     @Test("uvicorn --workers 2")
     func workers() throws {
         let lag = try readinessLag(["--workers", "2"], delay: 1)
-        #expect(lag < .milliseconds(500), "lag \(lag)")
+        #expect(lag < Self.lagBound, "lag \(lag)")
     }
 
     @Test("as PID 1 of a PID namespace, with the server listening on every address; once ready, no more wake-ups")
@@ -86,13 +91,13 @@ struct SupervisionRealPortTests {
             usleep(1_000_000)
             #expect(try contextSwitches(supervisor) == before)
         }
-        #expect(lag < .milliseconds(500), "lag \(lag)")
+        #expect(lag < Self.lagBound, "lag \(lag)")
     }
 
     @Test("uvicorn --host :: (IPv6 any; a single uvicorn process makes it IPv6-only)")
     func ipv6Any() throws {
         let lag = try readinessLag([], host: "::", delay: 0.5)
-        #expect(lag < .milliseconds(500), "lag \(lag)")
+        #expect(lag < Self.lagBound, "lag \(lag)")
     }
 
     @Test("healthcheck in the container (PID 1 is mai-entrypoint) probes where the run found the server")

@@ -13,9 +13,11 @@ struct SupervisionStalledReaderTests {
             Issue.record("no stop lines in \(events.map(\.message))")
             return
         }
-        #expect(requested.milliseconds - sent < 100, "TERM noticed \(requested.milliseconds - sent) ms late")
+        // A loop blocked by the reader would notice nothing until the reader came back (never, here): 1 s tells
+        // that apart on a loaded machine, where 100 ms broke. The 100 ms aim is scripts/bench's to measure.
+        #expect(requested.milliseconds - sent < 1000, "TERM noticed \(requested.milliseconds - sent) ms late")
         let lateness = deadline.milliseconds - requested.milliseconds - stopTimeout * 1000
-        #expect(lateness >= -1 && lateness < 100, "stop deadline fired \(lateness) ms late")
+        #expect(lateness >= -1 && lateness < 1000, "stop deadline fired \(lateness) ms late")
     }
 
     /// Every line whole and numbered in order from 0; the last may be cut where the child was killed.

@@ -35,4 +35,12 @@ import Testing
         #expect(verdict("") == .unhealthy("empty answer"))
         #expect(verdict("SSH-2.0-OpenSSH\r\n") == .unhealthy("not an HTTP answer"))
     }
+
+    @Test func chunkedBodyIsDecoded() {
+        let head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        #expect(verdict(head + "9\r\n{\"status\"\r\n7\r\n: true}\r\n0\r\n\r\n") == .healthy)
+        #expect(verdict(head.replacing("Transfer-Encoding", with: "transfer-encoding") + "3;x=1\r\n{\"s\r\nd\r\ntatus\": true}\r\n0\r\n\r\n") == .healthy)
+        #expect(verdict(head + "9\r\n{\"status\"\r\n8\r\n: false}\r\n0\r\n\r\n") == .unhealthy("the body has no \"status\": true"))
+        #expect(verdict(head + "zz\r\n{\"status\": true}\r\n") == .unhealthy("a bad chunk in the body"))
+    }
 }

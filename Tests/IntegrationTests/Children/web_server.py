@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A stand-in web server: starts listening on 127.0.0.1:PORT after DELAY seconds (as Open WebUI does once its
-migrations are done) and answers GET /health with 200 {"status": true}. Each TERM, INT or HUP it gets is
+migrations are done) and answers GET /health with 200 {"status": true} (with WEB_SERVER_CHUNKED=1, in two
+chunks of Transfer-Encoding: chunked split inside the body; RECORD.listening appears once it listens). Each TERM, INT or HUP it gets is
 recorded in RECORD as "NAME ready=True|False" (RECORD.started appears once it listens for them); TERM and INT end it by re-raising, as uvicorn does (143)."""
 import http.server
 import os
@@ -26,11 +27,25 @@ for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
 open(record_path + ".started", "w").close()
 
 
+chunked = os.environ.get("WEB_SERVER_CHUNKED") == "1"
+
+
 class Health(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1" if chunked else "HTTP/1.0"
+
     def do_GET(self):
         body = b'{"status": true}' if self.path == "/health" else b'{"detail": "Not Found"}'
         self.send_response(200 if self.path == "/health" else 404)
         self.send_header("Content-Type", "application/json")
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            for part in (body[:9], body[9:]):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            self.wfile.write(b"0\r\n\r\n")
+            self.close_connection = True
+            return
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -45,4 +60,5 @@ while time.monotonic() < end:
 socketserver.TCPServer.allow_reuse_address = True
 with socketserver.TCPServer(("127.0.0.1", port), Health) as server:
     serving = True
+    open(record_path + ".listening", "w").close()
     server.serve_forever(poll_interval=0.05)
