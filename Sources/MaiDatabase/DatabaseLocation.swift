@@ -43,13 +43,17 @@ public enum DatabaseLocation: Equatable, Sendable, CustomStringConvertible {
 
     /// Built from the parts, libpq gets them as keywords: Open WebUI's SQLAlchemy reads the user and password of
     /// the URL it built percent-decoded, and no character of the password can then end up in the host name.
+    /// Host, port and database are read from that URL as SQLAlchemy reads them (`…@HOST:PORT/NAME`), so that a
+    /// typo fails here as it fails there: `DATABASE_HOST=db:5432` is port `5432:5432`, `::1` no host and port
+    /// `:1:5432`, and `[::1]` the host `::1`.
     private static func postgresTarget(_ database: OpenWebUIDatabase, uri: String) -> PostgresTarget {
         guard let parts = database.parts else {
             return PostgresTarget(uri: uri, shownAs: database.maskedURL, schema: database.schema)
         }
-        return PostgresTarget(host: parts.host, port: parts.port, user: percentDecoded(Substring(parts.user)),
+        let address = SQLAlchemyURL(Substring("@\(parts.host):\(parts.port)/\(parts.name)"))
+        return PostgresTarget(host: address.host ?? "", port: address.port ?? "", user: percentDecoded(Substring(parts.user)),
                               password: parts.password.isEmpty ? nil : percentDecoded(Substring(parts.password)),
-                              database: parts.name, shownAs: database.maskedURL, schema: database.schema)
+                              database: address.database ?? "", shownAs: database.maskedURL, schema: database.schema)
     }
 
     private static func sqlitePath(_ rest: Substring) throws(DatabaseError) -> String {

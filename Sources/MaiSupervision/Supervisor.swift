@@ -34,6 +34,8 @@ public struct Supervisor: ~Copyable {
     private var whenSettled: (() -> Void)?
     /// The state file this run wrote, to remove at the end; nil when none was (no drain, or it failed).
     private var publishedState: SupervisorState?
+    /// When the stop signal was forwarded: the program exits at most stop timeout + `lastWords` after it.
+    private var forwardedAt: MonotonicInstant?
     /// The follow-up's pid while it runs (0: not started or reaped), and whether a required one failed.
     private var followUp: pid_t = 0
     private var requiredFollowUpFailed = false
@@ -193,14 +195,20 @@ public struct Supervisor: ~Copyable {
         standardErrorSink.flush()
     }
 
+    /// How long after the stop deadline the last lines may take to be written to a reader that stalls.
+    static let lastWords: Duration = .seconds(2)
+
     /// No process is left to write: what the pipes still hold is all there will be. It is written out before
-    /// the program exits, however long the reader takes, unless a TERM or INT says not to wait.
+    /// the program exits, however long the reader takes, unless a TERM or INT says not to wait, or a stop was
+    /// forwarded and its deadline plus `lastWords` has passed: `docker stop` must end the container whatever
+    /// the log reader does. What a stalled reader never took is lost then, as with any process that ends.
     private mutating func finishOutput() {
         for relay in relays {
             do { try relay.drain() } catch { report(error) }
         }
+        let deadline = forwardedAt?.advanced(by: configuration.stopTimeout + Supervisor.lastWords)
         for sink in [standardOutputSink, standardErrorSink] {
-            sink.flushWaiting { stopRequestPending() }
+            sink.flushWaiting { stopRequestPending() || deadline.map { MonotonicInstant.now() >= $0 } ?? false }
         }
     }
 
@@ -315,6 +323,7 @@ public struct Supervisor: ~Copyable {
                 "signal": "\(signal)", "pid": .stringConvertible(forwardTarget), "stop_timeout": "\(configuration.stopTimeout.secondsText)s",
             ])
             send(signal, to: forwardTarget)
+            forwardedAt = forwardedAt ?? .now()
             // The follow-up waits for a server that is going away: it ends now, with its database work rolled back.
             if followUp != 0 { send(.terminate, to: followUp) }
         case .forward(let signal):

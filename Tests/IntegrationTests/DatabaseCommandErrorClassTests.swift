@@ -23,6 +23,32 @@ struct DatabaseCommandErrorClassTests {
         #expect(!run.stderr.contains("retrying"))
     }
 
+    /// DATABASE_* parts read as Open WebUI's SQLAlchemy reads the URL it builds from them (issue 20, point 4).
+    @Test("DATABASE_HOST typos fail at once as Open WebUI would read them: a port inside the host, a bare IPv6 address",
+          arguments: [("db:5432", "the port \"5432:5432\" is not a port number"), ("::1", "no host given")])
+    func partsTypoFailsAtOnce(_ host: String, _ reason: String) throws {
+        let environment = tracking("", ["DATABASE_TYPE": "postgresql", "DATABASE_USER": "webui", "DATABASE_PASSWORD": "pw",
+                                        "DATABASE_HOST": host, "DATABASE_PORT": "5432", "DATABASE_NAME": "db"])
+        let run = try runProgram(["init-db", "--init-timeout", "30"], environment: environment, timeout: .seconds(40))
+        #expect(!run.stderr.contains("retrying in"), "\(run.stderr)")
+        #expect(run.process.terminationStatus == 1)
+        #expect(run.stderrLines.filter { $0.contains("Usage tracking initialization failed") && $0.contains(reason) }.count == 1, "\(run.stderr)")
+    }
+
+    @Test("DATABASE_HOST=[::1] is the host ::1, as Open WebUI's URL reads it",
+          .enabled(if: ClusterForTests.enabled, "MAI_TEST_SKIP_POSTGRES=1"))
+    func bracketedIPv6Host() throws {
+        let url = try ClusterForTests.freshDatabase()
+        let components = try #require(URLComponents(string: url))
+        let environment = tracking("", ["DATABASE_TYPE": "postgresql", "DATABASE_USER": try #require(components.user),
+                                        "DATABASE_PASSWORD": try #require(components.password), "DATABASE_HOST": "[::1]",
+                                        "DATABASE_PORT": String(try #require(components.port)), "DATABASE_NAME": String(components.path.dropFirst())])
+        let run = try runProgram(["init-db", "--init-timeout", "5"], environment: environment, timeout: .seconds(40))
+        // The test server listens on 127.0.0.1 only: ::1 is refused, a connection error, not a refused host name.
+        #expect(!run.stderr.contains("is not a host name or an address"), "\(run.stderr)")
+        #expect(run.stderr.contains("::1"), "\(run.stderr)")
+    }
+
     /// Docker and Kubernetes service names often resolve only seconds after the container starts. The name is
     /// added to /etc/hosts 3 s into the run, inside a private mount namespace where /etc/hosts is a copy.
     @Test("a host name that starts resolving 3 s late is retried, then the database is initialized")

@@ -71,6 +71,20 @@ struct SupervisionStalledReaderTests {
         checkRelayedLines(text)
     }
 
+    @Test("stdout and stderr one stalled pipe, tagged or not: PID 1 exits after the stop deadline with the child's status, whatever the reader does",
+          arguments: [true, false])
+    func bothStalledExitOnTime(_ tagged: Bool) throws {
+        let directory = try makeTemporaryDirectory()
+        let ready = directory.appendingPathComponent("flood.ready").path
+        let run = try StalledReaderRun((tagged ? ["--tag-child-output"] : []) + ["--stop-timeout", "1", "--",
+                                        "python3", child("flood.py"), "out", ready], stalled: .both)
+        try waitFor("the child to ignore TERM", timeout: .seconds(15)) { FileManager.default.fileExists(atPath: ready) ? true : nil }
+        try run.waitUntilChildBlocked()
+        try run.signal(SIGTERM)
+        // Stop timeout 1 s + 2 s, and room for a loaded machine; today it never exits.
+        #expect(try run.wait(timeout: .seconds(20)) == 137)
+    }
+
     @Test("stderr stalled, untagged: 1,000 forwarded signals' lines wait in the queue, TERM is not delayed")
     func manySignalsStalledStderr() throws {
         let directory = try makeTemporaryDirectory()

@@ -73,7 +73,7 @@ struct SQLiteInitializationTests {
         let location = ["DATABASE_URL": "sqlite:///" + path]
         #expect(initialize(location).report?.change == .created)
         // An hour ago, so that the update shows in epoch seconds.
-        try sqlite(path, "UPDATE client_organizations SET created_at = created_at - 3600, updated_at = updated_at - 3600")
+        _ = try sqlite(path, "UPDATE client_organizations SET created_at = created_at - 3600, updated_at = updated_at - 3600")
         let created = try sqlite(path, "SELECT created_at FROM client_organizations")
         #expect(initialize(location.merging(["ORGANIZATION_NAME": "Acme Renamed"]) { $1 }).report?.change == .updated(["name"]))
         let recorder = LogRecorder()

@@ -5,7 +5,8 @@ import Glibc
 /// test does not read until it chooses to: a log driver that stalls, a terminal under XOFF, `| sleep 60`.
 /// The other stream goes to a file, read at any time.
 final class StalledReaderRun {
-    enum Stream { case stdout, stderr }
+    /// `both`: stdout and stderr are one pipe nobody reads (`docker run -t` with a stalled terminal).
+    enum Stream { case stdout, stderr, both }
 
     let process = Process()
     let pipe = Pipe()
@@ -25,8 +26,8 @@ final class StalledReaderRun {
         env["MAI_ENTRYPOINT_HEALTH_URL"] = "off"
         for (key, value) in environment { env[key] = value }
         process.environment = env
-        process.standardOutput = stalled == .stdout ? pipe : file
-        process.standardError = stalled == .stderr ? pipe : file
+        process.standardOutput = stalled == .stderr ? file : pipe
+        process.standardError = stalled == .stdout ? file : pipe
         process.standardInput = FileHandle.nullDevice
         try process.run()
     }
