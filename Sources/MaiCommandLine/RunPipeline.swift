@@ -21,6 +21,7 @@ func runPipeline(_ options: RunCommand, command: [[UInt8]], context: StartContex
     let settings = try options.settings(optionEnvironment)
     bootstrapLogging(settings.logging)
     let logger = Logger(label: "mai-entrypoint")
+    try refuseMissingCommand(command, environment: loaded.environment, logger: logger)
     try announceStart(logger: logger)
     EnvironmentFileOptions.logLoaded(loaded, ignored: ignored, to: logger)
     var configuration = settings.supervisor
