@@ -45,7 +45,7 @@ struct BackupsCommand: StartedCommand {
 
     func execute(_ context: StartContext) throws {
         let files = try failing { try OpenWebUIFiles(environmentFiles, logging, context) }
-        let backups = files.store.list()
+        let backups = try failing { try readableList(files.store) }
         guard !backups.isEmpty else {
             writeAll(STDOUT_FILENO, "no backups in \(files.store.directory)\n")
             return
@@ -96,7 +96,7 @@ struct RestoreCommand: StartedCommand {
     }
 
     private func choose(_ store: BackupStore) throws -> BackupFile {
-        let backups = store.list()
+        let backups = try readableList(store)
         guard let name else {
             guard let newest = backups.first else { throw CommandFailure("no backup in \(store.directory) to restore") }
             return newest
@@ -110,15 +110,14 @@ struct RestoreCommand: StartedCommand {
         return backup
     }
 
-    /// Held through the restore: a run that starts meanwhile waits for it. The run that started this restore as
-    /// its command (`docker compose run SERVICE mai-entrypoint restore`, under the image's `mai-entrypoint --`)
-    /// holds it for us: it supervises no server.
-    private func takeLock(_ files: OpenWebUIFiles) throws -> FileLock? {
+    /// Held through the restore: a run that starts meanwhile waits for it. Any holder refuses it, whoever its
+    /// parent is: a restore started in the background under a running server is re-parented to PID 1, the holder.
+    /// (`docker compose run SERVICE mai-entrypoint restore`, under the image's `mai-entrypoint --`, takes no lock
+    /// first: a run whose command is this program's subcommand becomes that subcommand, see `EntryPoint`.)
+    private func takeLock(_ files: OpenWebUIFiles) throws -> FileLock {
         let path = DataDirectoryLock.path(files.dataDirectory)
         switch try FileLock.tryAcquire(path) {
         case .acquired(let lock): return lock
-        case .held(let holder) where holder.pid == getppid() && holder.hostname == currentHostname():
-            return nil
         case .held(let holder):
             throw CommandFailure("refusing to restore: a mai-entrypoint run, \(holder), holds DATA_DIR \(files.dataDirectory); stop it first (docker stop), then run the restore in a one-off container")
         }
@@ -130,6 +129,15 @@ struct RestoreCommand: StartedCommand {
         let openers = processesWithOpen([path, path + "-wal", path + "-journal", path + "-shm"])
         guard let first = openers.first else { return }
         throw CommandFailure("refusing to restore: \(first)" + (openers.count > 1 ? " (and \(openers.count - 1) more)" : "") + "; stop it first")
+    }
+}
+
+/// The backups, or why their folder cannot be read.
+private func readableList(_ store: BackupStore) throws(CommandFailure) -> [BackupFile] {
+    do {
+        return try store.list()
+    } catch {
+        throw CommandFailure("cannot read the backups folder \(store.directory): \(error.reason.lowercased())")
     }
 }
 

@@ -50,8 +50,25 @@ public enum EntryPoint {
             case let option?: throw UsageError("unknown option \(option)")
             }
             let commandStart = context.arguments.count - command.commandLength
-            throw ExitCode(try runPipeline(command, command: Array(context.arguments[commandStart...]), context: context))
+            let commandArguments = Array(context.arguments[commandStart...])
+            if let subcommand = ownSubcommand(commandArguments, environment: context.environment) {
+                main(StartContext(arguments: subcommand, environment: context.environment, inbox: context.inbox))
+            }
+            throw ExitCode(try runPipeline(command, command: commandArguments, context: context))
         }
+    }
+
+    /// `mai-entrypoint -- mai-entrypoint restore` (`docker compose run SERVICE mai-entrypoint restore` under the
+    /// image's ENTRYPOINT): the command is this very program (the same file as /proc/self/exe) with a subcommand.
+    /// The run becomes that subcommand instead of supervising it: it would otherwise take the DATA_DIR lock,
+    /// make a key and change owners for a command that starts no server, and the restore would find its own
+    /// parent holding the lock. Returns the subcommand's arguments, or nil for any other command.
+    static func ownSubcommand(_ command: [[UInt8]], environment: EnvironmentBlock) -> [[UInt8]]? {
+        guard command.count >= 2, subcommandSummaries.contains(where: { Array($0.name.utf8) == command[1] }),
+              let path = try? resolveExecutable(command[0], searchPath: environment.bytes("PATH").map(Array.init)),
+              let file = FileIdentity.of(displayText(path)), let own = FileIdentity.of("/proc/self/exe"), file == own
+        else { return nil }
+        return Array(command.dropFirst())
     }
 
     private static func runShort<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [String], _ context: StartContext) -> Never {

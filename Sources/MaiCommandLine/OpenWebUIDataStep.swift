@@ -89,7 +89,7 @@ struct OpenWebUIDataStep {
             findings.append("its alembic revision \(revisions.joined(separator: ", ")) is named by none of Open WebUI's migration scripts in \(scripts.directory) (a database of a newer Open WebUI, or a damaged alembic_version)")
         }
         guard !findings.isEmpty else { return nil }
-        let advice = store.list().first.map { newest in
+        let advice = (try? store.list())?.first.map { newest in
             "the newest backup is \(newest.path) (\(newest.name.readableTime), revision \(newest.name.revision)): stop the server and run \"mai-entrypoint restore \(newest.name.fileName)\""
         } ?? "there is no backup in \(store.directory) to restore"
         return "\(path): " + findings.joined(separator: "; ") + "; Open WebUI will fail to migrate it; " + advice

@@ -143,7 +143,7 @@ public func commandNotFound(_ command: [UInt8], searchPath: [UInt8]?) -> SpawnEr
 
 /// Finds a command as a shell does: a name with a slash is used as it is, any other is searched in PATH (the
 /// first PATH entry of the environment, as the child's own `getenv` would find it).
-func resolveExecutable(_ command: [UInt8], searchPath: [UInt8]?) throws(SpawnError) -> [UInt8] {
+public func resolveExecutable(_ command: [UInt8], searchPath: [UInt8]?) throws(SpawnError) -> [UInt8] {
     let slash = UInt8(ascii: "/")
     if command.contains(slash) { return command }
     var firstDenied: [UInt8]?

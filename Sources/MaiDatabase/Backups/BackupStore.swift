@@ -50,9 +50,13 @@ public struct BackupStore: Sendable {
         directory = (dataDirectory.hasSuffix("/") ? String(dataDirectory.dropLast()) : dataDirectory) + "/backups"
     }
 
-    /// Newest first; an empty list when the folder does not exist.
-    public func list() -> [BackupFile] {
-        guard let folder = opendir(directory) else { return [] }
+    /// Newest first; an empty list when the folder does not exist. A folder that is there but cannot be read
+    /// (not a folder, no permission) is an error: "no backups" would be untrue.
+    public func list() throws(SystemError) -> [BackupFile] {
+        guard let folder = opendir(directory) else {
+            if errno == ENOENT { return [] }
+            throw SystemError("opendir(\(directory))")
+        }
         defer { closedir(folder) }
         var files: [BackupFile] = []
         while let entry = readdir(folder) {
@@ -82,7 +86,7 @@ public struct BackupStore: Sendable {
             try syncFile(temporary)
             guard rename(temporary, path) == 0 else { throw BackupError.system(SystemError("rename(\(temporary), \(path))")) }
         } catch {
-            removeCopy(temporary)
+            removeDatabaseFiles(temporary)
             throw error
         }
         syncDirectory(directory)
@@ -95,17 +99,18 @@ public struct BackupStore: Sendable {
 
     /// Deletes the backups beyond the newest `keep`; returns them.
     public func prune(keep: Int) -> [BackupName] {
-        let doomed = BackupName.beyondRetention(list().map(\.name), keep: keep)
+        let doomed = BackupName.beyondRetention(((try? list()) ?? []).map(\.name), keep: keep)
         return doomed.filter { unlink(directory + "/" + $0.fileName) == 0 }
     }
 
     private func createDirectory() throws(BackupError) {
         if mkdir(directory, 0o700) != 0 && errno != EEXIST { throw .system(SystemError("mkdir(\(directory))")) }
     }
+}
 
-    private func removeCopy(_ path: String) {
-        for suffix in ["", "-journal", "-wal", "-shm"] { unlink(path + suffix) }
-    }
+/// Deletes a copy this program was making (never the database itself), with the journals SQLite made beside it.
+func removeDatabaseFiles(_ path: String) {
+    for suffix in ["", "-journal", "-wal", "-shm"] { unlink(path + suffix) }
 }
 
 /// A copy of `databasePath` in `directory` needs about the database's size (its file and its WAL), and 1 MiB
