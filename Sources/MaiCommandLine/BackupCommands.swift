@@ -85,12 +85,12 @@ struct RestoreCommand: StartedCommand {
         let files = try failing { try OpenWebUIFiles(environmentFiles, logging, context) }
         let logger = Logger(label: "mai-entrypoint")
         let backup = try failing { try choose(files.store) }
-        let lock = try failing { try takeLock(files) }
+        let locks = try failing { try lockedFolders(databasePath: files.databasePath, dataDirectory: files.dataDirectory).map(takeLock) }
         try failing { try refuseWhileOpen(files.databasePath) }
         let restored = try failing { () throws(BackupError) in
             try restoreBackup(backup, databasePath: files.databasePath, busyTimeout: .seconds(5), stop: .never())
         }
-        withExtendedLifetime(lock) {}
+        withExtendedLifetime(locks) {}
         let aside = restored.keptAside.map { "; the database it replaced is kept as \($0)" } ?? ""
         logger.info("Restored \(files.databasePath) from \(backup.path) (revision \(backup.name.revision), \(restored.duration.wholeMilliseconds) ms)\(aside)")
     }
@@ -114,12 +114,12 @@ struct RestoreCommand: StartedCommand {
     /// parent is: a restore started in the background under a running server is re-parented to PID 1, the holder.
     /// (`docker compose run SERVICE mai-entrypoint restore`, under the image's `mai-entrypoint --`, takes no lock
     /// first: a run whose command is this program's subcommand becomes that subcommand, see `EntryPoint`.)
-    private func takeLock(_ files: OpenWebUIFiles) throws -> FileLock {
-        let path = DataDirectoryLock.path(files.dataDirectory)
-        switch try FileLock.tryAcquire(path) {
+    /// The database's folder too, when it is not DATA_DIR (a run elsewhere may hold only that one).
+    private func takeLock(_ locked: (label: String, folder: String)) throws -> FileLock {
+        switch try FileLock.tryAcquire(DataDirectoryLock.path(locked.folder)) {
         case .acquired(let lock): return lock
         case .held(let holder):
-            throw CommandFailure("refusing to restore: a mai-entrypoint run, \(holder), holds DATA_DIR \(files.dataDirectory); stop it first (docker stop), then run the restore in a one-off container")
+            throw CommandFailure("refusing to restore: a mai-entrypoint run, \(holder), holds \(locked.label) \(locked.folder); stop it first (docker stop), then run the restore in a one-off container")
         }
     }
 
