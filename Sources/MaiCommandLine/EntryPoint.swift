@@ -1,5 +1,7 @@
 import ArgumentParser
 import Glibc
+import Logging
+import MaiLogging
 import MaiSystem
 
 /// What every command gets from `main`: the arguments and the environment as raw bytes, and the inbox in which
@@ -54,6 +56,9 @@ public enum EntryPoint {
             if let subcommand = ownSubcommand(commandArguments, environment: context.environment) {
                 main(StartContext(arguments: subcommand, environment: context.environment, inbox: context.inbox))
             }
+            if !commandArguments.isEmpty, let supervisor = SupervisorMarker.liveAncestor(context.environment) {
+                try runDirectly(commandArguments, under: supervisor, options: command, context: context)
+            }
             throw ExitCode(try runPipeline(command, command: commandArguments, context: context))
         }
     }
@@ -69,6 +74,18 @@ public enum EntryPoint {
               let file = FileIdentity.of(displayText(path)), let own = FileIdentity.of("/proc/self/exe"), file == own
         else { return nil }
         return Array(command.dropFirst())
+    }
+
+    /// A run under a live supervisor (see `SupervisorMarker`) execs its command: the supervisor already reaps,
+    /// forwards signals, holds the lock and passed the migration gate; a second run would wait on its own parent.
+    private static func runDirectly(_ command: [[UInt8]], under supervisor: pid_t, options: RunCommand,
+                                    context: StartContext) throws -> Never {
+        bootstrapLogging(try options.settings(OptionEnvironment(context.environment)).logging)
+        let logger = Logger(label: "mai-entrypoint")
+        logger.info("already supervised by mai-entrypoint (pid \(supervisor)): running \(displayText(command.first ?? [])) directly")
+        let error = replaceProcess(with: command)
+        logger.error("\(error.description)", metadata: ["exit_status": .stringConvertible(error.exitStatus)])
+        exit(error.exitStatus)
     }
 
     private static func runShort<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [String], _ context: StartContext) -> Never {

@@ -31,6 +31,8 @@ struct PreparedServer {
 /// cannot be read or written.
 func prepareServer(_ settings: ServerUserSettings, environment: EnvironmentBlock, logger: Logger) throws -> PreparedServer {
     var prepared = PreparedServer(environment: environment)
+    // A run started under this one (the image's CMD being `mai-entrypoint -- ...`) then knows it is nested.
+    if let marker = SupervisorMarker.current() { prepared.environment.set(SupervisorMarker.variable, to: marker) }
     let values = environment.values
     let location = try? DatabaseLocation.resolve(values)
     for warning in serverConfigurationWarnings(values, location: location) { logger.warning("\(warning)") }
