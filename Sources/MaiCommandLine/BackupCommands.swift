@@ -136,8 +136,10 @@ struct RestoreCommand: StartedCommand {
 private func readableList(_ store: BackupStore) throws(CommandFailure) -> [BackupFile] {
     do {
         return try store.list()
-    } catch {
+    } catch .system(let error) {
         throw CommandFailure("cannot read the backups folder \(store.directory): \(error.reason.lowercased())")
+    } catch {
+        throw CommandFailure(error.description)
     }
 }
 

@@ -22,7 +22,19 @@ struct OpenWebUIDataStep {
         case .postgres:
             logger.info("Open WebUI's database is PostgreSQL: no backup is made before its migrations; take a pg_dump before upgrading the image")
         case .sqlite(let path):
+            try refuseLinks(path)
             try protect(path, dataDirectory: dataDirectory)
+        }
+    }
+
+    /// The database and its journals are opened (and created) by this program as root: a symbolic link the
+    /// server's user planted in their place would make root create or write a file wherever it points.
+    private func refuseLinks(_ path: String) throws(ExitCode) {
+        for file in [path, path + "-wal", path + "-shm", path + "-journal"] {
+            var info = stat()
+            guard lstat(file, &info) == 0, info.st_mode & S_IFMT == S_IFLNK else { continue }
+            logger.error("not starting the server: \(file) is a symbolic link (not followed): mai-entrypoint runs as root and writes nothing through a link in the server's data; replace it with the file itself")
+            throw ExitCode(1)
         }
     }
 
