@@ -30,12 +30,9 @@ struct OpenWebUIDataStep {
     /// The database and its journals are opened (and created) by this program as root: a symbolic link the
     /// server's user planted in their place would make root create or write a file wherever it points.
     private func refuseLinks(_ path: String) throws(ExitCode) {
-        for file in [path, path + "-wal", path + "-shm", path + "-journal"] {
-            var info = stat()
-            guard lstat(file, &info) == 0, info.st_mode & S_IFMT == S_IFLNK else { continue }
-            logger.error("not starting the server: \(file) is a symbolic link (not followed): mai-entrypoint runs as root and writes nothing through a link in the server's data; replace it with the file itself")
-            throw ExitCode(1)
-        }
+        guard let file = linkedDatabaseFile(path) else { return }
+        logger.error("not starting the server: \(file) is a symbolic link (not followed): mai-entrypoint runs as root and writes nothing through a link in the server's data; replace it with the file itself")
+        throw ExitCode(1)
     }
 
     private func protect(_ path: String, dataDirectory: String) throws(ExitCode) {

@@ -25,6 +25,26 @@ struct DataLinkTests {
         #expect(listed.stderr.contains("\(data.backupDirectory) is a symbolic link (not followed)"), "\(listed.stderr)")
     }
 
+    @Test("restore with a `webui.db` (or -wal) link: refused in one line naming it; the link and its target unchanged",
+          arguments: ["", "-wal"])
+    func restoreOverLink(suffix: String) throws {
+        let data = try BackupCommandsTests.withTwoBackups()
+        let elsewhere = try makeTemporaryDirectory().path + "/elsewhere.db"
+        if suffix.isEmpty {
+            try FileManager.default.moveItem(atPath: data.databasePath, toPath: elsewhere)
+        } else {
+            try Data("a write-ahead log".utf8).write(to: URL(fileURLWithPath: elsewhere))
+        }
+        try FileManager.default.createSymbolicLink(atPath: data.databasePath + suffix, withDestinationPath: elsewhere)
+        let before = try Data(contentsOf: URL(fileURLWithPath: elsewhere))
+        let run = try data.run(["restore"])
+        #expect(run.process.terminationStatus == 1, "\(run.stderr)")
+        #expect(run.stderr.contains("error: \(data.databasePath + suffix) is a symbolic link (not followed)"), "\(run.stderr)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: data.databasePath + suffix) == elsewhere)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: elsewhere)) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: data.dataDirectory).filter { $0.contains("before-restore") }.isEmpty)
+    }
+
     @Test("a `webui.db` link: no file is made at its target, the run refuses in one line naming the link")
     func databaseLink() throws {
         let data = try OpenWebUIDataFixture(revision: nil)

@@ -17,6 +17,7 @@ public struct Restored: Equatable, Sendable {
 public func restoreBackup(_ backup: BackupFile, databasePath: String, busyTimeout: Duration,
                           stop: StopRequests) throws(BackupError) -> Restored {
     let started = MonotonicInstant.now()
+    if let link = linkedDatabaseFile(databasePath) { throw .link(path: link) }
     let findings = checkIntegrity(of: backup.path)
     guard findings == ["ok"] else { throw .unsoundBackup(path: backup.path, findings: findings) }
     let folder = databasePath.lastIndex(of: "/").map { String(databasePath[..<$0]) } ?? "."
@@ -55,4 +56,13 @@ private func setAside(_ databasePath: String) throws(BackupError) -> String {
 private func giveOwnerAndMode(_ path: String, _ status: FileStatus) throws(BackupError) {
     guard chown(path, status.uid, status.gid) == 0 else { throw .system(SystemError("chown(\(path))")) }
     guard chmod(path, status.permissions) == 0 else { throw .system(SystemError("chmod(\(path))")) }
+}
+
+/// The first of the database and its journals that is a symbolic link, or nil. This program runs as root and
+/// opens, renames and creates these files; the server's user, who owns the data folder, could plant a link in
+/// their place to make root write wherever it points.
+public func linkedDatabaseFile(_ path: String) -> String? {
+    [path, path + "-wal", path + "-shm", path + "-journal"].first { file in
+        FileStatus.of(file, followLinks: false).map { $0.mode & S_IFMT == S_IFLNK } == true
+    }
 }
