@@ -23,8 +23,10 @@ public struct GroupEntry: Sendable, Equatable {
     public let members: [String]
 }
 
-/// The users and groups of the image, read from the files themselves: the binary is static and uses no NSS
-/// module, and a container's users are these files. Lines are read as glibc's `files` backend reads them:
+/// The users and groups of the image, read from the files themselves, as Docker and runc resolve `--user` (and
+/// compose's `user:`): from the container's own `/etc/passwd` and `/etc/group`, never through NSS (the binary
+/// links glibc dynamically and could load NSS modules; a container's users are these files, whatever
+/// `/etc/nsswitch.conf` says, so `--user` means here what it means to `docker run --user`). Lines are read as glibc's `files` backend reads them:
 /// blank lines, `#` comments and the `+`/`-` lines of the compat backend are skipped, and so is a line whose
 /// fields do not parse (too few, an id that is not a decimal number below 2^32-1); the first entry of a name or
 /// id wins, as getpwnam(3) and getpwuid(3) return the first match. A line's trailing CR is dropped, so a file

@@ -45,7 +45,7 @@ struct BackupsCommand: StartedCommand {
 
     func execute(_ context: StartContext) throws {
         let files = try failing { try OpenWebUIFiles(environmentFiles, logging, context) }
-        let backups = files.store.list()
+        let backups = try failing { try readableList(files.store) }
         guard !backups.isEmpty else {
             EntryPoint.printLine("no backups in \(files.store.directory)")
             return
@@ -85,18 +85,18 @@ struct RestoreCommand: StartedCommand {
         let files = try failing { try OpenWebUIFiles(environmentFiles, logging, context) }
         let logger = Logger(label: "mai-entrypoint")
         let backup = try failing { try choose(files.store) }
-        let lock = try failing { try takeLock(files) }
+        let locks = try failing { try lockedFolders(databasePath: files.databasePath, dataDirectory: files.dataDirectory).map(takeLock) }
         try failing { try refuseWhileOpen(files.databasePath) }
         let restored = try failing { () throws(BackupError) in
             try restoreBackup(backup, databasePath: files.databasePath, busyTimeout: .seconds(5), stop: .never())
         }
-        withExtendedLifetime(lock) {}
+        withExtendedLifetime(locks) {}
         let aside = restored.keptAside.map { "; the database it replaced is kept as \($0)" } ?? ""
         logger.info("Restored \(files.databasePath) from \(backup.path) (revision \(backup.name.revision), \(restored.duration.wholeMilliseconds) ms)\(aside)")
     }
 
     private func choose(_ store: BackupStore) throws -> BackupFile {
-        let backups = store.list()
+        let backups = try readableList(store)
         guard let name else {
             guard let newest = backups.first else { throw CommandFailure("no backup in \(store.directory) to restore") }
             return newest
@@ -110,17 +110,16 @@ struct RestoreCommand: StartedCommand {
         return backup
     }
 
-    /// Held through the restore: a run that starts meanwhile waits for it. The run that started this restore as
-    /// its command (`docker compose run SERVICE mai-entrypoint restore`, under the image's `mai-entrypoint --`)
-    /// holds it for us: it supervises no server.
-    private func takeLock(_ files: OpenWebUIFiles) throws -> FileLock? {
-        let path = DataDirectoryLock.path(files.dataDirectory)
-        switch try FileLock.tryAcquire(path) {
+    /// Held through the restore: a run that starts meanwhile waits for it. Any holder refuses it, whoever its
+    /// parent is: a restore started in the background under a running server is re-parented to PID 1, the holder.
+    /// (`docker compose run SERVICE mai-entrypoint restore`, under the image's `mai-entrypoint --`, takes no lock
+    /// first: a run whose command is this program's subcommand becomes that subcommand, see `EntryPoint`.)
+    /// The database's folder too, when it is not DATA_DIR (a run elsewhere may hold only that one).
+    private func takeLock(_ locked: (label: String, folder: String)) throws -> FileLock {
+        switch try FileLock.tryAcquire(DataDirectoryLock.path(locked.folder)) {
         case .acquired(let lock): return lock
-        case .held(let holder) where holder.pid == getppid() && holder.hostname == currentHostname():
-            return nil
         case .held(let holder):
-            throw CommandFailure("refusing to restore: a mai-entrypoint run, \(holder), holds DATA_DIR \(files.dataDirectory); stop it first (docker stop), then run the restore in a one-off container")
+            throw CommandFailure("refusing to restore: a mai-entrypoint run, \(holder), holds \(locked.label) \(locked.folder); stop it first (docker stop), then run the restore in a one-off container")
         }
     }
 
@@ -130,6 +129,17 @@ struct RestoreCommand: StartedCommand {
         let openers = processesWithOpen([path, path + "-wal", path + "-journal", path + "-shm"])
         guard let first = openers.first else { return }
         throw CommandFailure("refusing to restore: \(first)" + (openers.count > 1 ? " (and \(openers.count - 1) more)" : "") + "; stop it first")
+    }
+}
+
+/// The backups, or why their folder cannot be read.
+private func readableList(_ store: BackupStore) throws(CommandFailure) -> [BackupFile] {
+    do {
+        return try store.list()
+    } catch .system(let error) {
+        throw CommandFailure("cannot read the backups folder \(store.directory): \(error.reason.lowercased())")
+    } catch {
+        throw CommandFailure(error.description)
     }
 }
 

@@ -19,10 +19,10 @@ enum DataDirectoryLock {
     /// 1. A lock that cannot be taken at all (a read-only or foreign volume) is a warning: the server still starts.
     /// A DATA_DIR that does not exist yet holds no data to protect and is not created here (Open WebUI creates
     /// it; in the image it is the volume's mount point, which always exists).
-    static func acquire(_ dataDirectory: String, timeout: Duration, inbox: SignalInbox, logger: Logger) throws(ExitCode) -> FileLock? {
-        var info = stat()
-        guard stat(dataDirectory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
-            logger.debug("DATA_DIR \(dataDirectory) does not exist yet: no lock taken")
+    static func acquire(_ dataDirectory: String, label: String = "DATA_DIR", timeout: Duration, inbox: SignalInbox,
+                        logger: Logger) throws(ExitCode) -> FileLock? {
+        guard FileStatus.of(dataDirectory)?.isDirectory == true else {
+            logger.debug("\(label) \(dataDirectory) does not exist yet: no lock taken")
             return nil
         }
         let lockPath = path(dataDirectory)
@@ -34,28 +34,77 @@ enum DataDirectoryLock {
             do {
                 attempt = try FileLock.tryAcquire(lockPath)
             } catch {
-                logger.warning("cannot lock DATA_DIR \(dataDirectory) (\(error)): a second instance on this data would not be kept out")
+                logger.warning("cannot lock \(label) \(dataDirectory) (\(error)): a second instance on this data would not be kept out")
                 return nil
             }
             switch attempt {
             case .acquired(let lock):
-                if announced { logger.info("DATA_DIR \(dataDirectory) is free: lock taken") }
+                if announced { logger.info("\(label) \(dataDirectory) is free: lock taken") }
                 return lock
             case .held(let holder):
                 let remaining = MonotonicInstant.now().duration(to: deadline)
                 guard remaining > .zero else {
-                    logger.error("not starting the server: DATA_DIR \(dataDirectory) is still in use by another mai-entrypoint, \(holder), after \(timeout.secondsText) s (--gate-timeout); one SQLite database takes one server")
+                    logger.error("not starting the server: \(label) \(dataDirectory) is still in use by another mai-entrypoint, \(holder), after \(timeout.secondsText) s (--gate-timeout); one SQLite database takes one server")
                     throw ExitCode(1)
                 }
                 // The holder writes its name just after it locks: give it a moment before naming nobody.
                 if !announced && (holder.pid != nil || started.duration(to: .now()) > .milliseconds(500)) {
-                    logger.warning("DATA_DIR \(dataDirectory) is in use by another mai-entrypoint, \(holder): waiting up to \(timeout.secondsText) s for it to stop")
+                    logger.warning("\(label) \(dataDirectory) is in use by another mai-entrypoint, \(holder): waiting up to \(timeout.secondsText) s for it to stop")
                     announced = true
                 }
                 if let signal = waitForStop(inbox, min(remaining, .milliseconds(100))) {
-                    logger.warning("not starting the server: stopped by \(signal) while waiting for DATA_DIR \(dataDirectory)")
+                    logger.warning("not starting the server: stopped by \(signal) while waiting for \(label) \(dataDirectory)")
                     throw ExitCode(128 + signal.rawValue)
                 }
+            }
+        }
+    }
+}
+
+/// The folders whose lock a run on SQLite holds: the database's own folder (one writer per file, wherever it
+/// is: two runs with different DATA_DIRs may name one `DATABASE_URL=sqlite:////shared/webui.db`), then DATA_DIR
+/// when it is another folder. Always in that order, so that two runs never each hold the one the other waits for.
+func lockedFolders(_ database: OpenWebUIDatabase, dataDirectory: String) -> [(label: String, folder: String)] {
+    guard case .sqlite(let path)? = try? DatabaseLocation.locate(database) else { return [] }
+    return lockedFolders(databasePath: path, dataDirectory: dataDirectory)
+}
+
+func lockedFolders(databasePath path: String, dataDirectory: String) -> [(label: String, folder: String)] {
+    let databaseFolder = path.lastIndex(of: "/").map { String(path[..<$0]) }.flatMap { $0.isEmpty ? "/" : $0 } ?? "."
+    let same = (realPath(databaseFolder) ?? databaseFolder) == (realPath(dataDirectory) ?? dataDirectory)
+    return same ? [("DATA_DIR", dataDirectory)] : [("the database's folder", databaseFolder), ("DATA_DIR", dataDirectory)]
+}
+
+/// The run's locks (SQLite only: PostgreSQL replicas share a DATA_DIR by design and must start side by side),
+/// taken before anything touches the data: the server's preparation (DATA_DIR made, --chown-data, the key)
+/// must not change a volume under a live server. A folder that does not exist yet holds no data; when the
+/// preparation makes it (DATA_DIR for --user), its lock is taken right after. Held until the program exits.
+struct DataLocks {
+    private var held: [FileLock] = []
+    private var missing: [(label: String, folder: String)] = []
+
+    init(_ database: OpenWebUIDatabase, dataDirectory: String, _ settings: DataSafetySettings, inbox: SignalInbox,
+         logger: Logger) throws(ExitCode) {
+        try take(lockedFolders(database, dataDirectory: dataDirectory), settings, inbox: inbox, logger: logger)
+    }
+
+    /// After the preparation: the folders it made.
+    mutating func takeMade(_ settings: DataSafetySettings, inbox: SignalInbox, logger: Logger) throws(ExitCode) {
+        let made = missing.filter { FileStatus.of($0.folder)?.isDirectory == true }
+        missing = []
+        try take(made, settings, inbox: inbox, logger: logger)
+    }
+
+    private mutating func take(_ folders: [(label: String, folder: String)], _ settings: DataSafetySettings,
+                               inbox: SignalInbox, logger: Logger) throws(ExitCode) {
+        for (label, folder) in folders {
+            guard FileStatus.of(folder)?.isDirectory == true else {
+                missing.append((label, folder))
+                continue
+            }
+            if let lock = try DataDirectoryLock.acquire(folder, label: label, timeout: settings.gateTimeout, inbox: inbox,
+                                                        logger: logger) {
+                held.append(lock)
             }
         }
     }

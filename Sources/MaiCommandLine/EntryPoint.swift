@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import Logging
 import MaiLogging
 import MaiSystem
 
@@ -51,8 +52,40 @@ public enum EntryPoint {
             case let option?: throw UsageError("unknown option \(option)")
             }
             let commandStart = context.arguments.count - command.commandLength
-            throw ExitCode(try runPipeline(command, command: Array(context.arguments[commandStart...]), context: context))
+            let commandArguments = Array(context.arguments[commandStart...])
+            if let subcommand = ownSubcommand(commandArguments, environment: context.environment) {
+                main(StartContext(arguments: subcommand, environment: context.environment, inbox: context.inbox))
+            }
+            if !commandArguments.isEmpty, let supervisor = SupervisorMarker.liveAncestor(context.environment) {
+                try runDirectly(commandArguments, under: supervisor, options: command, context: context)
+            }
+            throw ExitCode(try runPipeline(command, command: commandArguments, context: context))
         }
+    }
+
+    /// `mai-entrypoint -- mai-entrypoint restore` (`docker compose run SERVICE mai-entrypoint restore` under the
+    /// image's ENTRYPOINT): the command is this very program (the same file as /proc/self/exe) with a subcommand.
+    /// The run becomes that subcommand instead of supervising it: it would otherwise take the DATA_DIR lock,
+    /// make a key and change owners for a command that starts no server, and the restore would find its own
+    /// parent holding the lock. Returns the subcommand's arguments, or nil for any other command.
+    static func ownSubcommand(_ command: [[UInt8]], environment: EnvironmentBlock) -> [[UInt8]]? {
+        guard command.count >= 2, subcommandSummaries.contains(where: { Array($0.name.utf8) == command[1] }),
+              let path = try? resolveExecutable(command[0], searchPath: environment.bytes("PATH").map(Array.init)),
+              let file = FileIdentity.of(displayText(path)), let own = FileIdentity.of("/proc/self/exe"), file == own
+        else { return nil }
+        return Array(command.dropFirst())
+    }
+
+    /// A run under a live supervisor (see `SupervisorMarker`) execs its command: the supervisor already reaps,
+    /// forwards signals, holds the lock and passed the migration gate; a second run would wait on its own parent.
+    private static func runDirectly(_ command: [[UInt8]], under supervisor: pid_t, options: RunCommand,
+                                    context: StartContext) throws -> Never {
+        bootstrapLogging(try options.settings(OptionEnvironment(context.environment)).logging)
+        let logger = Logger(label: "mai-entrypoint")
+        logger.info("already supervised by mai-entrypoint (pid \(supervisor)): running \(displayText(command.first ?? [])) directly")
+        let error = replaceProcess(with: command)
+        logger.error("\(error.description)", metadata: ["exit_status": .stringConvertible(error.exitStatus)])
+        exit(error.exitStatus)
     }
 
     private static func runShort<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [String], _ context: StartContext) -> Never {

@@ -22,8 +22,17 @@ struct OpenWebUIDataStep {
         case .postgres:
             logger.info("Open WebUI's database is PostgreSQL: no backup is made before its migrations; take a pg_dump before upgrading the image")
         case .sqlite(let path):
+            try refuseLinks(path)
             try protect(path, dataDirectory: dataDirectory)
         }
+    }
+
+    /// The database and its journals are opened (and created) by this program as root: a symbolic link the
+    /// server's user planted in their place would make root create or write a file wherever it points.
+    private func refuseLinks(_ path: String) throws(ExitCode) {
+        guard let file = linkedDatabaseFile(path) else { return }
+        logger.error("not starting the server: \(file) is a symbolic link (not followed): mai-entrypoint runs as root and writes nothing through a link in the server's data; replace it with the file itself")
+        throw ExitCode(1)
     }
 
     private func protect(_ path: String, dataDirectory: String) throws(ExitCode) {
@@ -103,7 +112,7 @@ struct OpenWebUIDataStep {
             findings.append("its alembic revision \(revisions.joined(separator: ", ")) is named by none of Open WebUI's migration scripts in \(scripts.directory) (a database of a newer Open WebUI, or a damaged alembic_version)")
         }
         guard !findings.isEmpty else { return nil }
-        let advice = store.list().first.map { newest in
+        let advice = (try? store.list())?.first.map { newest in
             "the newest backup is \(newest.path) (\(newest.name.readableTime), revision \(newest.name.revision)): stop the server and run \"mai-entrypoint restore \(newest.name.fileName)\""
         } ?? "there is no backup in \(store.directory) to restore"
         return "\(path): " + findings.joined(separator: "; ") + "; Open WebUI will fail to migrate it; " + advice

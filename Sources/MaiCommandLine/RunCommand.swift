@@ -11,6 +11,9 @@ struct RunCommand: ParsableCommand {
         abstract: "PID 1 for mAI containers: runs COMMAND under supervision.",
         usage: "mai-entrypoint [OPTIONS] [--] COMMAND [ARGS...]\n  mai-entrypoint SUBCOMMAND [OPTIONS]",
         discussion: """
+            SUBCOMMANDS (first argument only; SUBCOMMAND --help for each one's options):
+            \(subcommandSummaries.map { "  " + $0.name.padding(12) + $0.summary }.joined(separator: "\n"))
+
             Every option can also be set by the environment variable named beside it; the command line wins.
             Everything after -- is the command, even a word that names a subcommand.
 
@@ -126,4 +129,9 @@ func help(_ text: String, _ option: String) -> ArgumentHelp {
 /// Help for an option that takes seconds.
 func seconds(_ text: String, _ option: String) -> ArgumentHelp {
     ArgumentHelp("\(text) (env: \(OptionEnvironment.variable(for: option)))", valueName: "S")
+}
+
+extension String {
+    /// The text followed by spaces up to `width` characters (at least one space).
+    func padding(_ width: Int) -> String { self + String(repeating: " ", count: Swift.max(1, width - count)) }
 }

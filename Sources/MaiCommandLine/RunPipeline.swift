@@ -21,27 +21,31 @@ func runPipeline(_ options: RunCommand, command: [[UInt8]], context: StartContex
     let settings = try options.settings(optionEnvironment)
     bootstrapLogging(settings.logging)
     let logger = Logger(label: "mai-entrypoint")
+    try refuseMissingCommand(command, environment: loaded.environment, logger: logger)
     try announceStart(logger: logger)
     EnvironmentFileOptions.logLoaded(loaded, ignored: ignored, to: logger)
     var configuration = settings.supervisor
     configuration.readiness = try settings.readiness.configuration(port: loaded.environment["PORT"])
 
-    // 4. What the server finds: warnings about its settings, its user (--user) and a DATA_DIR that user can
-    //    write, a secret key kept in DATA_DIR when none is given.
+    // 4. The lock on SQLite's folders (one writer per database file), before anything touches the data; held
+    //    until the program exits. Then what the server finds: warnings about its settings, its user (--user) and
+    //    a DATA_DIR that user can write, a secret key kept in DATA_DIR when none is given.
+    var locks = try DataLocks(OpenWebUIDatabase.resolve(loaded.environment.values),
+                              dataDirectory: OpenWebUIDatabase.dataDirectory(loaded.environment.values),
+                              settings.dataSafety, inbox: context.inbox, logger: logger)
     let server = try prepareServer(settings.serverUser, environment: loaded.environment, logger: logger)
+    try locks.takeMade(settings.dataSafety, inbox: context.inbox, logger: logger)
     configuration.environment = server.environment
     configuration.credentials = server.account?.credentials
 
     // 5. The database, for Open WebUI's sake and ours; a TERM or INT during any of it ends the program here.
-    //    The DATA_DIR lock (SQLite: one writer), held until the program exits; then the backup before Open WebUI's
-    //    migrations and the report of an interrupted one; PostgreSQL: replicas take turns through Open WebUI's
-    //    pending migrations, each until its server is ready (the gate covers the usage step too, which may set
-    //    tables aside for them); then usage tracking, now or, when the app's own migration makes the usage
-    //    tables, after the server has run it; what it creates becomes the server's.
+    //    The backup before Open WebUI's migrations and the report of an interrupted one; PostgreSQL: replicas
+    //    take turns through Open WebUI's pending migrations, each until its server is ready (the gate covers the
+    //    usage step too, which may set tables aside for them); then usage tracking, now or, when the app's own
+    //    migration makes the usage tables, after the server has run it; what it creates becomes the server's.
     let variables = server.environment.values
     let database = OpenWebUIDatabase.resolve(variables)
     let dataDirectory = OpenWebUIDatabase.dataDirectory(variables)
-    let lock = try lockDataDirectory(database, dataDirectory, settings.dataSafety, inbox: context.inbox, logger: logger)
     try OpenWebUIDataStep(settings: settings.dataSafety, initRequired: settings.database.required, inbox: context.inbox,
                           logger: logger).run(database, dataDirectory: dataDirectory)
     let gate = try passMigrationGate(database, settings.dataSafety, inbox: context.inbox, logger: logger)
@@ -58,15 +62,8 @@ func runPipeline(_ options: RunCommand, command: [[UInt8]], context: StartContex
         logger.warning("not starting the server: stopped by \(signal) before it was started")
         return 128 + signal.rawValue
     }
-    return try withExtendedLifetime(lock) {
+    return try withExtendedLifetime(locks) {
         try superviseCommand(command, configuration: configuration, inbox: context.inbox, logger: logger,
                              whenSettled: releaseWhenSettled(gate, logger: logger))
     }
-}
-
-/// SQLite only: replicas of one PostgreSQL-backed client may share a DATA_DIR and must start side by side.
-private func lockDataDirectory(_ database: OpenWebUIDatabase, _ dataDirectory: String, _ settings: DataSafetySettings,
-                               inbox: SignalInbox, logger: Logger) throws(ExitCode) -> FileLock? {
-    guard case .sqlite? = try? DatabaseLocation.locate(database) else { return nil }
-    return try DataDirectoryLock.acquire(dataDirectory, timeout: settings.gateTimeout, inbox: inbox, logger: logger)
 }

@@ -31,6 +31,8 @@ struct PreparedServer {
 /// cannot be read or written.
 func prepareServer(_ settings: ServerUserSettings, environment: EnvironmentBlock, logger: Logger) throws -> PreparedServer {
     var prepared = PreparedServer(environment: environment)
+    // A run started under this one (the image's CMD being `mai-entrypoint -- ...`) then knows it is nested.
+    if let marker = SupervisorMarker.current() { prepared.environment.set(SupervisorMarker.variable, to: marker) }
     let values = environment.values
     let location = try? DatabaseLocation.resolve(values)
     let dataDirectory = OpenWebUIDatabase.dataDirectory(values)
@@ -41,7 +43,8 @@ func prepareServer(_ settings: ServerUserSettings, environment: EnvironmentBlock
         let account = try resolveAccount(spec, source: settings.source, logger: logger)
         prepared.account = account
         if let home = account.home { prepared.environment.set("HOME", to: home) }
-        try prepareDataDirectory(dataDirectory, for: account, chown: settings.chownData, location: location, logger: logger)
+        try prepareDataDirectory(dataDirectory, given: values["DATA_DIR"], for: account, chown: settings.chownData,
+                                 location: location, logger: logger)
         // The DATA_DIR lock file too (SQLite), so that a later --chown-data finds nothing of ours left to change.
         if case .sqlite(let path)? = location {
             prepared.created = CreatedPaths(watching: CreatedPaths.sqlite(path) + [DataDirectoryLock.path(dataDirectory)])
@@ -68,8 +71,18 @@ private func resolveAccount(_ spec: UserSpec, source: String, logger: Logger) th
 }
 
 /// DATA_DIR made when missing (and then the user's), made the user's with --chown-data, then checked.
-private func prepareDataDirectory(_ directory: String, for account: Account, chown: Bool, location: DatabaseLocation?,
-                                  logger: Logger) throws {
+private func prepareDataDirectory(_ directory: String, given: String?, for account: Account, chown: Bool,
+                                  location: DatabaseLocation?, logger: Logger) throws {
+    let resolved = realPath(directory) ?? directory
+    if chown, let refusal = chownDataRefusal(given: given, resolved: resolved, program: realPath("/proc/self/exe") ?? "") {
+        logger.error("refusing --chown-data: \(refusal); it would be handed to the server's user (set DATA_DIR to the data volume)")
+        throw ExitCode(1)
+    }
+    // Before anything is made or changed: a folder above DATA_DIR that blocks the user is not DATA_DIR's to fix.
+    if let problem = ancestorProblem(dataDirectory: resolved, account: account) {
+        logger.error("not starting the server: \(problem)")
+        throw ExitCode(1)
+    }
     do {
         let made = try makeDirectories(directory)
         for folder in made where lchown(folder, account.uid, account.gid) != 0 {

@@ -13,13 +13,7 @@ public func dataAccessProblem(dataDirectory: String, database: String?, account:
     func describe(_ path: String, _ file: FileStatus) -> String {
         "\(path) has owner \(file.uid):\(file.gid) and mode \(file.octalPermissions)"
     }
-    let folders = ancestors(of: dataDirectory)
-    for folder in folders {
-        guard let file = status(folder) else { break }
-        if !account.may(.search, ownerUID: file.uid, ownerGID: file.gid, mode: file.permissions) {
-            return "the server, run as \(account), cannot reach DATA_DIR \(dataDirectory): \(describe(folder, file)); \(remedy)"
-        }
-    }
+    if let problem = ancestorProblem(dataDirectory: dataDirectory, account: account, status: status) { return problem }
     if let file = status(dataDirectory),
        !account.may([.write, .search], ownerUID: file.uid, ownerGID: file.gid, mode: file.permissions) {
         return "the server, run as \(account), cannot write to DATA_DIR: \(describe(dataDirectory, file)); \(remedy)"
@@ -29,6 +23,42 @@ public func dataAccessProblem(dataDirectory: String, database: String?, account:
         return "the server, run as \(account), cannot write its database: \(describe(database, file)); \(remedy)"
     }
     return nil
+}
+
+/// The first folder above DATA_DIR that the server's user may not search (enter), named with its owner and
+/// mode. --chown-data changes DATA_DIR and what is in it, never the folders above, so it is not advised here.
+public func ancestorProblem(dataDirectory: String, account: Account,
+                            status: (String) -> FileStatus? = { FileStatus.of($0) }) -> String? {
+    guard account.uid != 0 else { return nil }
+    for folder in ancestors(of: dataDirectory) {
+        guard let file = status(folder) else { break }
+        if !account.may(.search, ownerUID: file.uid, ownerGID: file.gid, mode: file.permissions) {
+            return "the server, run as \(account), cannot reach DATA_DIR \(dataDirectory): \(folder) has owner \(file.uid):\(file.gid) and mode \(file.octalPermissions); let that user enter it (for example chmod o+x \(folder)), or choose a DATA_DIR it can reach (--chown-data changes only DATA_DIR and what is in it)"
+        }
+    }
+    return nil
+}
+
+/// Why --chown-data must not run on this DATA_DIR, or nil: it would hand the server's user the working
+/// directory (an empty DATA_DIR; with the working directory `/`, the whole file system), the root, a system
+/// folder (or a folder holding one), or the program that runs as root. `given` is DATA_DIR as set, `resolved`
+/// its real path; `protected` are the system folders as written and as they resolve (`/bin` is `/usr/bin` on
+/// Debian 12).
+public func chownDataRefusal(given: String?, resolved: String, program: String,
+                             protected: [String] = systemFolders()) -> String? {
+    if given?.isEmpty == true { return "DATA_DIR is empty (it would be the working directory, \(resolved))" }
+    if resolved == "/" { return "DATA_DIR \(given ?? resolved) resolves to /" }
+    for folder in [program] + protected {
+        if folder == resolved { return "DATA_DIR \(resolved) is \(folder)" }
+        if folder.hasPrefix(resolved + "/") { return "DATA_DIR \(resolved) contains \(folder)" }
+    }
+    return nil
+}
+
+/// `/etc`, `/usr`, `/bin`, `/lib`, `/proc`, and the real paths of those that are links.
+public func systemFolders() -> [String] {
+    let folders = ["/etc", "/usr", "/bin", "/lib", "/proc"]
+    return folders + folders.compactMap { folder in realPath(folder).flatMap { $0 == folder ? nil : $0 } }
 }
 
 /// `/a`, `/a/b` for `/a/b/c`.

@@ -125,9 +125,25 @@ public func spawnProcess(_ arguments: [String], options: SpawnOptions = SpawnOpt
 /// Bytes as text for a log line or a message; an invalid byte reads as U+FFFD.
 public func displayText(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 
+/// Whether spawning `command` with this PATH would end in "command not found" (127): the same lookup as the
+/// spawn's, done early, so that a typo is reported before anything is prepared for the child. Only absence is
+/// told here; a file that exists but may not be run (126) depends on the user it runs as, and is left to the
+/// spawn (or the credential stage), which reports it as before.
+public func commandNotFound(_ command: [UInt8], searchPath: [UInt8]?) -> SpawnError? {
+    let path: [UInt8]
+    do {
+        path = try resolveExecutable(command, searchPath: searchPath)
+    } catch {
+        return error.exitStatus == 127 ? error : nil
+    }
+    // A name with a slash is used as it is: execve fails with ENOENT or ENOTDIR when no such file is there.
+    let missing = withCString(path) { access($0, F_OK) != 0 && (errno == ENOENT || errno == ENOTDIR) }
+    return missing ? SpawnError(command: displayText(command), errno: ENOENT) : nil
+}
+
 /// Finds a command as a shell does: a name with a slash is used as it is, any other is searched in PATH (the
 /// first PATH entry of the environment, as the child's own `getenv` would find it).
-func resolveExecutable(_ command: [UInt8], searchPath: [UInt8]?) throws(SpawnError) -> [UInt8] {
+public func resolveExecutable(_ command: [UInt8], searchPath: [UInt8]?) throws(SpawnError) -> [UInt8] {
     let slash = UInt8(ascii: "/")
     if command.contains(slash) { return command }
     var firstDenied: [UInt8]?

@@ -102,8 +102,8 @@ struct ServerUserTests {
         #expect(line.contains("cannot write to DATA_DIR: \(data) has owner 0:0 and mode 0755"), "\(line)")
         #expect(line.contains("tester (4100:4100)") && line.contains("--chown-data"), "\(line)")
         #expect(!run.stderr.contains("child started") && run.stdout.isEmpty)
-        // Nothing was made in it.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: data).isEmpty)
+        // Nothing was made in it but the lock, taken before anything touches the data (issue 19, point 3).
+        #expect(try FileManager.default.contentsOfDirectory(atPath: data) == [".mai-entrypoint.lock"])
         #expect(owner(data) == [0, 0])
     }
 
@@ -120,7 +120,8 @@ struct ServerUserTests {
         let run = try accounts.run(["--user", "tester", "--chown-data", "--"] + write, environment: ["DATA_DIR": data])
         #expect(run.process.terminationStatus == 0, "\(run.stderr)")
         #expect(run.stdout == "4100\n")
-        #expect(run.stderr.contains("DATA_DIR owner set to 4100:4100 (--chown-data): 5 of 5 paths changed"), "\(run.stderr)")
+        // The lock file included: it is taken before --chown-data runs.
+        #expect(run.stderr.contains("DATA_DIR owner set to 4100:4100 (--chown-data): 6 of 6 paths changed"), "\(run.stderr)")
         for path in ["", "/uploads", "/uploads/a", "/uploads/a/file", "/link", "/by-the-server", "/.webui_secret_key"] {
             #expect(owner(data + path) == [4100, 4100], "\(path)")
         }

@@ -25,6 +25,9 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
     case verificationFailed(path: String, findings: [String])
     /// A backup to restore is unsound: nothing was changed.
     case unsoundBackup(path: String, findings: [String])
+    /// A symbolic link where a folder or file of ours should be: the server's user can plant one in DATA_DIR, and
+    /// root would then write (or delete by retention) wherever it points.
+    case link(path: String)
 
     public var description: String {
         switch self {
@@ -36,6 +39,8 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
             "the copy \(path) failed its integrity check (\(findings.prefix(3).joined(separator: "; "))); it was deleted"
         case .unsoundBackup(let path, let findings):
             "\(path) failed its integrity check (\(findings.prefix(3).joined(separator: "; "))); nothing was changed"
+        case .link(let path):
+            "\(path) is a symbolic link (not followed): nothing is written through it; move it away"
         }
     }
 }
@@ -50,9 +55,19 @@ public struct BackupStore: Sendable {
         directory = (dataDirectory.hasSuffix("/") ? String(dataDirectory.dropLast()) : dataDirectory) + "/backups"
     }
 
-    /// Newest first; an empty list when the folder does not exist.
-    public func list() -> [BackupFile] {
-        guard let folder = opendir(directory) else { return [] }
+    /// Newest first; an empty list when the folder does not exist. A folder that is there but cannot be read
+    /// (not a folder, no permission) is an error: "no backups" would be untrue.
+    public func list() throws(BackupError) -> [BackupFile] {
+        // O_NOFOLLOW: a link in place of the folder is not opened (with O_DIRECTORY Linux says ENOTDIR, else ELOOP)
+        // instead of being listed, and pruned.
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0, let folder = fdopendir(fd) else {
+            let failure = SystemError("open(\(directory))")
+            if fd >= 0 { close(fd) }
+            if failure.errno == ENOENT { return [] }
+            let isLink = FileStatus.of(directory, followLinks: false).map { $0.mode & S_IFMT == S_IFLNK } == true
+            throw isLink ? .link(path: directory) : .system(failure)
+        }
         defer { closedir(folder) }
         var files: [BackupFile] = []
         while let entry = readdir(folder) {
@@ -82,7 +97,7 @@ public struct BackupStore: Sendable {
             try syncFile(temporary)
             guard rename(temporary, path) == 0 else { throw BackupError.system(SystemError("rename(\(temporary), \(path))")) }
         } catch {
-            removeCopy(temporary)
+            removeDatabaseFiles(temporary)
             throw error
         }
         syncDirectory(directory)
@@ -95,17 +110,22 @@ public struct BackupStore: Sendable {
 
     /// Deletes the backups beyond the newest `keep`; returns them.
     public func prune(keep: Int) -> [BackupName] {
-        let doomed = BackupName.beyondRetention(list().map(\.name), keep: keep)
+        let doomed = BackupName.beyondRetention(((try? list()) ?? []).map(\.name), keep: keep)
         return doomed.filter { unlink(directory + "/" + $0.fileName) == 0 }
     }
 
+    /// mkdir never follows a link (EEXIST); what is there is then checked to be a folder, not a link to one.
     private func createDirectory() throws(BackupError) {
         if mkdir(directory, 0o700) != 0 && errno != EEXIST { throw .system(SystemError("mkdir(\(directory))")) }
+        var info = stat()
+        guard lstat(directory, &info) == 0 else { throw .system(SystemError("lstat(\(directory))")) }
+        if info.st_mode & S_IFMT == S_IFLNK { throw .link(path: directory) }
     }
+}
 
-    private func removeCopy(_ path: String) {
-        for suffix in ["", "-journal", "-wal", "-shm"] { unlink(path + suffix) }
-    }
+/// Deletes a copy this program was making (never the database itself), with the journals SQLite made beside it.
+func removeDatabaseFiles(_ path: String) {
+    for suffix in ["", "-journal", "-wal", "-shm"] { unlink(path + suffix) }
 }
 
 /// A copy of `databasePath` in `directory` needs about the database's size (its file and its WAL), and 1 MiB

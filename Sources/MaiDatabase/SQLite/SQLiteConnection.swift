@@ -42,7 +42,9 @@ public final class SQLiteConnection: SQLConnection {
         case .readWriteCreate: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
         }
         // NOMUTEX: one thread uses the connection. URI off: a path is a path, even with `?` or `file:`.
-        let result = sqlite3_open_v2(path, &pointer, access | SQLITE_OPEN_NOMUTEX, nil)
+        // NOFOLLOW (SQLite 3.31+): a database file that is a symbolic link is not opened (SQLITE_CANTOPEN); as root,
+        // a link planted in the server's data folder would otherwise be followed, even to create its target.
+        let result = sqlite3_open_v2(path, &pointer, access | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, nil)
         guard let pointer else { throw .sqlite(SQLiteFailure(path: path, code: SQLITE_NOMEM, message: "out of memory")) }
         guard result == SQLITE_OK else {
             let failure = SQLiteFailure(path: path, code: sqlite3_extended_errcode(pointer),
