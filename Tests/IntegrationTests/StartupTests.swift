@@ -139,8 +139,15 @@ final class SilentListener {
         accepted = accept(fd, nil, nil)
     }
 
-    /// Sends `text` on the accepted connection and closes it: an answer as a server would write it.
+    /// Reads the request, then sends `text` on the accepted connection and closes it: an answer as a server would
+    /// write it. (Closing with the request unread would reset the connection, which the client may see before
+    /// the answer.)
     func answer(_ text: String) {
+        var poller = pollfd(fd: accepted, events: Int16(POLLIN), revents: 0)
+        if poll(&poller, 1, 10_000) == 1 {
+            var request = [UInt8](repeating: 0, count: 65_536)
+            _ = recv(accepted, &request, request.count, 0)
+        }
         _ = send(accepted, text, text.utf8.count, 0)
         close(accepted)
         accepted = -1
