@@ -8,8 +8,10 @@ let package = Package(
         .executable(name: "mai-entrypoint", targets: ["mai-entrypoint"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Exact versions: Package.resolved cannot be committed (the local package mirror's commit ids differ from
+        // GitHub's), so the Dockerfile's build resolves on a user's machine; pinned, it gets these versions.
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
     ],
     targets: [
         .executableTarget(name: "mai-entrypoint", dependencies: ["MaiCommandLine"]),
