@@ -20,7 +20,7 @@ public func openDatabase(_ location: DatabaseLocation, mode: AccessMode, timeout
         _ = try connection.query("SELECT COUNT(*) FROM sqlite_master")
         return connection
     case .postgres(let target):
-        return try PostgresConnection(target: target, timeout: timeout, readOnly: mode == .readOnly)
+        return try PostgresConnection(target: target, timeout: timeout, readOnly: mode == .readOnly, stop: stop)
     }
 }
 

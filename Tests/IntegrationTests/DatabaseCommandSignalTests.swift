@@ -89,3 +89,36 @@ struct DatabaseCommandSignalTests {
         #expect(!run.stderr.contains("retrying"))
     }
 }
+
+/// A server that accepts and never answers (a listener that never accepts: the kernel completes the handshake),
+/// with `connect_timeout=0` in the URL, libpq's "wait forever" (issue 20, point 3).
+@Suite("Database: a server that never answers", .serialized)
+struct SilentDatabaseServerTests {
+    static func url(_ listener: SilentListener) -> String {
+        "postgresql://webui:pw@127.0.0.1:\(listener.port)/db?connect_timeout=0"
+    }
+
+    @Test("init-db and status end within the program's own bound, whatever connect_timeout says")
+    func boundedWhateverConnectTimeout() throws {
+        let listener = try SilentListener()
+        let initDB = try runProgram(["init-db", "--init-timeout", "3"], environment: tracking(Self.url(listener)),
+                                    timeout: .seconds(60))
+        #expect(initDB.process.terminationStatus == 1, "\(initDB.stderr)")
+        #expect(initDB.stderr.contains("timeout expired"), "\(initDB.stderr)")
+        let status = try runProgram(["status"], environment: tracking(Self.url(listener)), timeout: .seconds(60))
+        #expect(status.process.terminationStatus == 1, "\(status.stderr)")
+    }
+
+    @Test("TERM during the connect ends the run at once with 143, nothing started")
+    func termEndsTheConnect() throws {
+        let listener = try SilentListener()
+        let directory = try makeTemporaryDirectory().path
+        let marker = directory + "/started"
+        let program = try ProgramProcess(["--init-timeout", "120", "--", "/bin/sh", "-c", "touch \(marker)"],
+                                         environment: tracking(Self.url(listener)), pidNamespace: true)
+        try listener.waitForConnection()
+        try program.signal(SIGTERM)
+        #expect(try program.wait(timeout: .seconds(20)) == 143, "\(program.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: marker))
+    }
+}

@@ -9,16 +9,22 @@ struct LibPQ: @unchecked Sendable {
     typealias Result = OpaquePointer
     typealias Strings = UnsafePointer<UnsafePointer<CChar>?>
 
-    let connectdbParams: @convention(c) (Strings?, Strings?, Int32) -> Connection?
+    let connectStartParams: @convention(c) (Strings?, Strings?, Int32) -> Connection?
+    let connectPoll: @convention(c) (Connection?) -> PostgresPollingStatusType
+    let socket: @convention(c) (Connection?) -> Int32
+    let sendQuery: @convention(c) (Connection?, UnsafePointer<CChar>?) -> Int32
+    let sendQueryParams: @convention(c) (
+        Connection?, UnsafePointer<CChar>?, Int32, UnsafePointer<Oid>?, Strings?, UnsafePointer<Int32>?, UnsafePointer<Int32>?, Int32
+    ) -> Int32
+    let consumeInput: @convention(c) (Connection?) -> Int32
+    let isBusy: @convention(c) (Connection?) -> Int32
+    let getResult: @convention(c) (Connection?) -> Result?
     let status: @convention(c) (Connection?) -> ConnStatusType
     let errorMessage: @convention(c) (Connection?) -> UnsafeMutablePointer<CChar>?
     let connectionNeedsPassword: @convention(c) (Connection?) -> Int32
     let finish: @convention(c) (Connection?) -> Void
     let setNoticeProcessor: @convention(c) (Connection?, PQnoticeProcessor?, UnsafeMutableRawPointer?) -> PQnoticeProcessor?
     let exec: @convention(c) (Connection?, UnsafePointer<CChar>?) -> Result?
-    let execParams: @convention(c) (
-        Connection?, UnsafePointer<CChar>?, Int32, UnsafePointer<Oid>?, Strings?, UnsafePointer<Int32>?, UnsafePointer<Int32>?, Int32
-    ) -> Result?
     let clear: @convention(c) (Result?) -> Void
     let ntuples: @convention(c) (Result?) -> Int32
     let nfields: @convention(c) (Result?) -> Int32
@@ -42,14 +48,20 @@ struct LibPQ: @unchecked Sendable {
         guard let library = dlopen(Self.libraryName, RTLD_NOW | RTLD_LOCAL) else {
             throw LibPQLoadError(reason: dlerror().map { String(cString: $0) } ?? "not found")
         }
-        connectdbParams = try lookup(library, "PQconnectdbParams")
+        connectStartParams = try lookup(library, "PQconnectStartParams")
+        connectPoll = try lookup(library, "PQconnectPoll")
+        socket = try lookup(library, "PQsocket")
+        sendQuery = try lookup(library, "PQsendQuery")
+        sendQueryParams = try lookup(library, "PQsendQueryParams")
+        consumeInput = try lookup(library, "PQconsumeInput")
+        isBusy = try lookup(library, "PQisBusy")
+        getResult = try lookup(library, "PQgetResult")
         status = try lookup(library, "PQstatus")
         errorMessage = try lookup(library, "PQerrorMessage")
         connectionNeedsPassword = try lookup(library, "PQconnectionNeedsPassword")
         finish = try lookup(library, "PQfinish")
         setNoticeProcessor = try lookup(library, "PQsetNoticeProcessor")
         exec = try lookup(library, "PQexec")
-        execParams = try lookup(library, "PQexecParams")
         clear = try lookup(library, "PQclear")
         ntuples = try lookup(library, "PQntuples")
         nfields = try lookup(library, "PQnfields")

@@ -55,7 +55,12 @@ public enum MigrationGate {
     /// were not found: then every start counts as pending, which serializes starts but never races).
     public static func pass(target: PostgresTarget, scripts: MigrationScripts?, timeout: Duration, stop: StopRequests,
                             logger: Logger) throws(DatabaseError) -> Outcome {
-        let connection = try PostgresConnection(target: target, timeout: .seconds(10))
+        let connection: PostgresConnection
+        do {
+            connection = try PostgresConnection(target: target, timeout: .seconds(10), stop: stop)
+        } catch .interrupted(let signal) {
+            return .stopped(signal)
+        }
         if let current = try settledRevision(connection, scripts) { return .open(revision: current) }
         let started = MonotonicInstant.now()
         var announced = false

@@ -1,13 +1,23 @@
 import CLibPQ
 import Glibc
+import MaiSystem
 
-/// A blocking libpq connection: the supervisor is single-threaded and initialization runs before anything
-/// else, so a call that waits (bounded by `connect_timeout` and `lock_timeout`) is what fits.
+/// A libpq connection driven asynchronously (`PQconnectStartParams`/`PQconnectPoll`, `PQsendQuery…`): every
+/// wait is a `poll` on its socket in slices of at most `PostgresConnection.slice`, between which a TERM or INT
+/// ends it (`StopRequests`), and the connect is bounded by this program's own timeout, which a user's
+/// `connect_timeout` may shorten, never lengthen or disable (`connect_timeout=0` is "wait forever" to libpq).
 public final class PostgresConnection: SQLConnection {
     public let dialect = SQLDialect.postgres
     public let target: PostgresTarget
     private let handle: OpaquePointer
     private let pq: LibPQ
+    private let stop: StopRequests
+    /// A statement was left running by a stop request: nothing more is sent (a ROLLBACK would first wait for
+    /// it); closing the connection (deinit) ends it and rolls its transaction back.
+    private var abandoned = false
+
+    /// How long one wait on the socket lasts before a stop request is looked at.
+    static let slice: Duration = .milliseconds(100)
 
     /// Schema changes of concurrent replicas queue on this advisory lock ("maiUsage" as a 64-bit number) when
     /// the tables are in the default schema; the key older versions of this program take too.
@@ -20,7 +30,8 @@ public final class PostgresConnection: SQLConnection {
         """
 
     /// `timeout` bounds both the connection attempt and each wait for the schema lock.
-    public init(target: PostgresTarget, timeout: Duration, readOnly: Bool = false) throws(DatabaseError) {
+    public init(target: PostgresTarget, timeout: Duration, readOnly: Bool = false,
+                stop: StopRequests = .never()) throws(DatabaseError) {
         let pq: LibPQ
         switch LibPQ.shared {
         case .success(let loaded): pq = loaded
@@ -29,9 +40,7 @@ public final class PostgresConnection: SQLConnection {
         }
         // Decided before any attempt: what can never work must not be retried for the whole --init-timeout.
         try PostgresPreflight(target: target, pq: pq).check()
-        guard let handle = Self.connect(target, timeout: timeout, pq) else {
-            throw .postgres(PostgresFailure(target: target.display, sqlState: nil, message: "out of memory", isTransient: false))
-        }
+        let handle = try Self.connect(target, timeout: timeout, stop: stop, pq)
         guard pq.status(handle) == CONNECTION_OK else {
             let raw = text(pq.errorMessage(handle))
             let needsPassword = pq.connectionNeedsPassword(handle) == 1
@@ -45,6 +54,7 @@ public final class PostgresConnection: SQLConnection {
         self.target = target
         self.handle = handle
         self.pq = pq
+        self.stop = stop
         let milliseconds = max(1, timeout.totalMilliseconds)
         try execute("SET lock_timeout = \(milliseconds)" + (readOnly ? "; SET default_transaction_read_only = on" : ""))
         if let schema = target.schema { try useSchema(schema) }
@@ -63,31 +73,98 @@ public final class PostgresConnection: SQLConnection {
 
     deinit { pq.finish(handle) }
 
-    private static func connect(_ target: PostgresTarget, timeout: Duration, _ pq: LibPQ) -> OpaquePointer? {
-        // libpq counts whole seconds and treats less than 2 as 2.
-        let seconds = max(2, Int((timeout.totalMilliseconds + 999) / 1000))
-        // Later pairs override earlier ones: the target may set its own timeout, never another encoding.
-        let pairs = [("connect_timeout", String(seconds)), ("application_name", "mai-entrypoint")]
-            + target.parameters.map { ($0.keyword, $0.value) } + [("client_encoding", "UTF8")]
-        return withCStrings(pairs.map(\.0)) { keywords in
-            withCStrings(pairs.map(\.1)) { values in pq.connectdbParams(keywords, values, 0) }
+    /// Connects with the connect polled, not awaited: a server that accepts and never answers is given up at the
+    /// bound, and a stop request ends the attempt at once. Returns the handle, connected or failed.
+    private static func connect(_ target: PostgresTarget, timeout: Duration, stop: StopRequests,
+                                _ pq: LibPQ) throws(DatabaseError) -> OpaquePointer {
+        // libpq counts whole seconds and treats less than 2 as 2; a user's value may only shorten ours.
+        let ours = max(2, Int((timeout.totalMilliseconds + 999) / 1000))
+        let theirs = target.parameters.last { $0.keyword == "connect_timeout" }.flatMap { Int($0.value) }
+        let seconds = theirs.map { $0 > 0 ? max(2, min($0, ours)) : ours } ?? ours
+        // Later pairs override earlier ones: the target may set its own options, never this bound or another encoding.
+        let pairs = [("application_name", "mai-entrypoint")]
+            + target.parameters.filter { $0.keyword != "connect_timeout" }.map { ($0.keyword, $0.value) }
+            + [("connect_timeout", String(seconds)), ("client_encoding", "UTF8")]
+        let started = withCStrings(pairs.map(\.0)) { keywords in
+            withCStrings(pairs.map(\.1)) { values in pq.connectStartParams(keywords, values, 0) }
         }
+        guard let handle = started else {
+            throw .postgres(PostgresFailure(target: target.display, sqlState: nil, message: "out of memory", isTransient: false))
+        }
+        guard pq.status(handle) != CONNECTION_BAD else { return handle }
+        let deadline = MonotonicInstant.now().advanced(by: .seconds(seconds))
+        // After PQconnectStart, as if PQconnectPoll had said PGRES_POLLING_WRITING (libpq's documentation).
+        var polling = PGRES_POLLING_WRITING
+        while polling == PGRES_POLLING_WRITING || polling == PGRES_POLLING_READING {
+            let events = Int16(polling == PGRES_POLLING_READING ? POLLIN : POLLOUT)
+            let ready: Bool
+            do {
+                ready = try waitForSocket(pq.socket(handle), events: events, until: deadline, stop: stop)
+            } catch {
+                pq.finish(handle)
+                throw error
+            }
+            guard ready else {
+                pq.finish(handle)
+                throw .postgres(PostgresFailure(target: target.display, sqlState: nil,
+                                                message: "timeout expired after \(seconds) s", isTransient: true))
+            }
+            polling = pq.connectPoll(handle)
+        }
+        return handle
     }
 
     public func execute(_ sql: String) throws(DatabaseError) {
-        let result = pq.exec(handle, sql)
-        defer { pq.clear(result) }
-        try check(result)
+        try run({ pq.sendQuery(handle, sql) }, keepRows: false)
     }
 
     public func query(_ sql: String, _ parameters: [SQLValue]) throws(DatabaseError) -> [[SQLValue]] {
         let texts = parameters.map(\.text)
-        let result = withOptionalCStrings(texts) { values in
-            pq.execParams(handle, sql, Int32(texts.count), nil, values, nil, nil, 0)
+        return try run({
+            withOptionalCStrings(texts) { values in
+                pq.sendQueryParams(handle, sql, Int32(texts.count), nil, values, nil, nil, 0)
+            }
+        }, keepRows: true)
+    }
+
+    /// Sends, then reads every result, waiting on the socket (a stop request ends the wait: the connection is
+    /// then closed, which rolls its transaction back). The rows of the last result; the first failure thrown.
+    @discardableResult
+    private func run(_ send: () -> Int32, keepRows: Bool) throws(DatabaseError) -> [[SQLValue]] {
+        guard !abandoned else { throw .interrupted(stop.received ?? .terminate) }
+        guard send() == 1 else {
+            try check(nil)
+            return []
         }
-        defer { pq.clear(result) }
-        try check(result)
-        return (0..<pq.ntuples(result)).map { row in
+        var rows: [[SQLValue]] = [], failure: DatabaseError?
+        while true {
+            while pq.isBusy(handle) == 1 {
+                do {
+                    _ = try waitForSocket(pq.socket(handle), events: Int16(POLLIN), until: nil, stop: stop)
+                } catch {
+                    abandoned = true
+                    throw error
+                }
+                guard pq.consumeInput(handle) == 1 else {
+                    try check(nil)
+                    return []
+                }
+            }
+            guard let result = pq.getResult(handle) else { break }
+            defer { pq.clear(result) }
+            do {
+                try check(result)
+                if keepRows { rows = self.rows(result) }
+            } catch {
+                failure = failure ?? error
+            }
+        }
+        if let failure { throw failure }
+        return rows
+    }
+
+    private func rows(_ result: OpaquePointer) -> [[SQLValue]] {
+        (0..<pq.ntuples(result)).map { row in
             (0..<pq.nfields(result)).map { column in
                 pq.getisnull(result, row, column) == 1 ? .null : .text(text(pq.getvalue(result, row, column)))
             }
@@ -104,8 +181,32 @@ public final class PostgresConnection: SQLConnection {
     }
 
     public func rollbackQuietly() {
-        guard pq.transactionStatus(handle) != PQTRANS_IDLE else { return }
+        guard !abandoned, pq.transactionStatus(handle) != PQTRANS_IDLE else { return }
         pq.clear(pq.exec(handle, "ROLLBACK"))
+    }
+
+    /// Waits until the socket is ready for `events`, in slices, looking at the stop requests between them.
+    /// Returns false at the deadline; throws `.interrupted` on a stop request.
+    private static func waitForSocket(_ socket: Int32, events: Int16, until deadline: MonotonicInstant?,
+                                      stop: StopRequests) throws(DatabaseError) -> Bool {
+        while true {
+            try stop.check()
+            var wait = PostgresConnection.slice
+            if let deadline {
+                let left = MonotonicInstant.now().duration(to: deadline)
+                if left <= .zero { return false }
+                wait = min(wait, left)
+            }
+            var descriptor = pollfd(fd: socket, events: events, revents: 0)
+            let ready = poll(&descriptor, 1, Int32(max(1, wait.totalMilliseconds)))
+            // A failed poll (EINTR) or an error on the socket: libpq's next call tells what happened.
+            if ready != 0 { return true }
+        }
+    }
+
+    private func waitForSocket(_ socket: Int32, events: Int16, until deadline: MonotonicInstant?,
+                               stop: StopRequests) throws(DatabaseError) -> Bool {
+        try Self.waitForSocket(socket, events: events, until: deadline, stop: stop)
     }
 
     public func columnNames(of table: String) throws(DatabaseError) -> [String] {
@@ -138,6 +239,7 @@ public final class PostgresConnection: SQLConnection {
         return TableShape(kind: type == "VIEW" ? .view : .table, columns: columns)
     }
 
+    /// The error of a failed result, or of the connection when there is no result (a failed send or read).
     private func check(_ result: OpaquePointer?) throws(DatabaseError) {
         let status = pq.resultStatus(result)
         if result != nil && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) { return }
