@@ -270,6 +270,65 @@ struct AppShapeKillTests {
     }
 }
 
+extension PostgresAppShapeTests {
+    @Test("SIGKILL at 10 random points of the carry after the app's migration: set aside or carried, then finished")
+    func killedWhileCarryingOnPostgres() throws {
+        let program = try initDBProgram()
+        let backend = try AppShapeKillTests.versionsFolder()
+        var generator = SplitMix64(seed: 20261208)
+        var outcomes: [String: Int] = [:]
+        // Microseconds a whole run takes here: the first run goes to its end.
+        var whole = 200_000.0
+        for index in 0..<11 {
+            let url = try TestPostgres.freshDatabase()
+            let database = try TestPostgres.connect(url)
+            let migrator = Migrator(connection: database, stop: .never(), now: { "2025-01-01T00:00:00.000Z" },
+                                    migrations: [.createUsageTables, .uniqueDailyRows])
+            _ = try database.transaction { () throws(DatabaseError) in try migrator.migrateInTransaction() }
+            try database.execute(OldPythonSchema.rows + "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY); INSERT INTO alembic_version VALUES ('base00000001');")
+            var step = UsageTrackingInitialization(environment: organizationEnvironment.merging(["DATABASE_URL": url]) { $1 },
+                                                   policy: RetryPolicy(timeout: .seconds(5)), logger: LogRecorder().logger, stop: .never())
+            step.scripts = AppMadeSchema.scripts()
+            #expect(step.run() == .waitingForApp(revision: "maiusage0001"))
+            try database.execute(AppMadeSchema.tables + "UPDATE alembic_version SET version_num = 'maiusage0001';")
+            let extra = ["MAI_ENTRYPOINT_OPENWEBUI_DIR": backend, "DATABASE_URL": url]
+            let started = ContinuousClock.now
+            let process = try startPostgresRun(program, ["init-db", "--after-app-migrations"], extra)
+            if index == 0 {
+                process.waitUntilExit()
+                let (seconds, attoseconds) = (ContinuousClock.now - started).components
+                whole = Double(seconds) * 1e6 + Double(attoseconds) / 1e12
+            } else {
+                usleep(UInt32.random(in: UInt32(whole * 0.3)...UInt32(whole * 1.1), using: &generator))
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+            let aside = try database.query("SELECT COUNT(*) FROM pg_tables WHERE tablename LIKE 'mai_aside_%' AND schemaname = current_schema()").first?.first?.integer
+            outcomes[aside == 0 ? "finished" : "set aside", default: 0] += 1
+            if aside != 0 {
+                #expect(try database.query("SELECT COUNT(*) FROM mai_aside_client_user_daily_usage").first?.first?.integer == 2)
+            }
+            let rest = try startPostgresRun(program, ["init-db", "--after-app-migrations"], extra)
+            rest.waitUntilExit()
+            #expect(rest.terminationStatus == 0)
+            #expect(try database.query("SELECT id, created_at FROM client_user_daily_usage ORDER BY id").map { $0.map(\.description) }
+                    == [["1", "1753351200"], ["2", "1753354800"]])
+        }
+        #expect(outcomes["set aside", default: 0] > 0, "no kill landed before the carry committed: \(outcomes)")
+    }
+}
+
+private func startPostgresRun(_ program: String, _ arguments: [String], _ extra: [String: String]) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: program)
+    process.arguments = arguments
+    process.environment = ["PATH": "/usr/bin:/bin"].merging(organizationEnvironment) { $1 }.merging(extra) { $1 }
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return process
+}
+
 private func expectEveryRowCarried(_ path: String) throws {
     let rows = try sqlite(path, "SELECT id, created_at FROM client_user_daily_usage ORDER BY id")
     #expect(rows == ["1|1753351200", "2|1753354800"])
