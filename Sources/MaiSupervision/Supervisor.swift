@@ -254,17 +254,24 @@ public struct Supervisor: ~Copyable {
 
     /// Reads every pending signal first, and reaps before anything else when CHLD is among them: a child
     /// that exited on its own in the same wake-up as a TERM has exited on its own.
+    /// Signals read in one pass: a burst (real-time signals queue by the tens of thousands) is handled in passes
+    /// of this many, the inbox still readable for the next, so that memory stays flat whatever arrives.
+    static let signalBatch = 256
+
     private mutating func handleSignals() {
         var received: [ReceivedSignal] = []
+        received.reserveCapacity(Supervisor.signalBatch)
         do {
-            while let next = try inbox.next() { received.append(next) }
+            while received.count < Supervisor.signalBatch, let next = try inbox.next() { received.append(next) }
             inboxPausedUntil = nil
         } catch {
             report(error)
             inboxPausedUntil = MonotonicInstant.now().advanced(by: Supervisor.errorPause)
         }
         let actions = received.map { policy.action(for: $0) }
-        if actions.contains(.reap) { reapChildren() }
+        // Reaped first also when a stop is among them: the child's CHLD may wait in a later pass, and a child
+        // that exited on its own in the same burst as a TERM has exited on its own.
+        if actions.contains(.reap) || actions.contains(.stop) { reapChildren() }
         for (signal, action) in zip(received.map(\.signal), actions) {
             switch action {
             case .reap: continue
