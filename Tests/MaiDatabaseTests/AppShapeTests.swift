@@ -181,8 +181,9 @@ struct PostgresAppShapeTests {
 }
 
 extension PostgresAppShapeTests {
-    @Test("the app's migration pending: today's tables set aside (indexes and keys renamed), the app's DDL succeeds, rows carried back")
-    func setAsideOnPostgres() throws {
+    /// A fresh database where today's tables (versions 1 and 2, with rows) were set aside before the server, and
+    /// the app's own DDL then ran (SQLAlchemy's text is valid here too: client_organizations_pkey must be free).
+    static func setAsideThenAppMigrated() throws -> (url: String, database: PostgresConnection, step: UsageTrackingInitialization) {
         let url = try TestPostgres.freshDatabase()
         let database = try TestPostgres.connect(url)
         let migrator = Migrator(connection: database, stop: .never(), now: { "2025-01-01T00:00:00.000Z" },
@@ -193,8 +194,15 @@ extension PostgresAppShapeTests {
                                                policy: RetryPolicy(timeout: .seconds(5)), logger: LogRecorder().logger, stop: .never())
         step.scripts = AppMadeSchema.scripts()
         #expect(step.run() == .waitingForApp(revision: "maiusage0001"))
-        // The app's own DDL (SQLAlchemy's text is valid here too): client_organizations_pkey must be free.
         try database.execute(AppMadeSchema.tables + "UPDATE alembic_version SET version_num = 'maiusage0001';")
+        return (url, database, step)
+    }
+
+    @Test("the app's migration pending: today's tables set aside (indexes and keys renamed), the app's DDL succeeds, rows carried back")
+    func setAsideOnPostgres() throws {
+        let setUp = try Self.setAsideThenAppMigrated()
+        let database = setUp.database
+        var step = setUp.step
         step.timing = .afterAppMigrations
         #expect(step.run().report?.schema.version == 3)
         #expect(try database.query("SELECT id, created_at FROM client_user_daily_usage ORDER BY id").map { $0.map(\.description) }
@@ -280,20 +288,10 @@ extension PostgresAppShapeTests {
         // Microseconds a whole run takes here: the first run goes to its end.
         var whole = 200_000.0
         for index in 0..<11 {
-            let url = try TestPostgres.freshDatabase()
-            let database = try TestPostgres.connect(url)
-            let migrator = Migrator(connection: database, stop: .never(), now: { "2025-01-01T00:00:00.000Z" },
-                                    migrations: [.createUsageTables, .uniqueDailyRows])
-            _ = try database.transaction { () throws(DatabaseError) in try migrator.migrateInTransaction() }
-            try database.execute(OldPythonSchema.rows + "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY); INSERT INTO alembic_version VALUES ('base00000001');")
-            var step = UsageTrackingInitialization(environment: organizationEnvironment.merging(["DATABASE_URL": url]) { $1 },
-                                                   policy: RetryPolicy(timeout: .seconds(5)), logger: LogRecorder().logger, stop: .never())
-            step.scripts = AppMadeSchema.scripts()
-            #expect(step.run() == .waitingForApp(revision: "maiusage0001"))
-            try database.execute(AppMadeSchema.tables + "UPDATE alembic_version SET version_num = 'maiusage0001';")
+            let (url, database, _) = try Self.setAsideThenAppMigrated()
             let extra = ["MAI_ENTRYPOINT_OPENWEBUI_DIR": backend, "DATABASE_URL": url]
             let started = ContinuousClock.now
-            let process = try startPostgresRun(program, ["init-db", "--after-app-migrations"], extra)
+            let process = try startRun(program, ["init-db", "--after-app-migrations"], nil, extra)
             if index == 0 {
                 process.waitUntilExit()
                 let (seconds, attoseconds) = (ContinuousClock.now - started).components
@@ -308,7 +306,7 @@ extension PostgresAppShapeTests {
             if aside != 0 {
                 #expect(try database.query("SELECT COUNT(*) FROM mai_aside_client_user_daily_usage").first?.first?.integer == 2)
             }
-            let rest = try startPostgresRun(program, ["init-db", "--after-app-migrations"], extra)
+            let rest = try startRun(program, ["init-db", "--after-app-migrations"], nil, extra)
             rest.waitUntilExit()
             #expect(rest.terminationStatus == 0)
             #expect(try database.query("SELECT id, created_at FROM client_user_daily_usage ORDER BY id").map { $0.map(\.description) }
@@ -318,28 +316,18 @@ extension PostgresAppShapeTests {
     }
 }
 
-private func startPostgresRun(_ program: String, _ arguments: [String], _ extra: [String: String]) throws -> Process {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: program)
-    process.arguments = arguments
-    process.environment = ["PATH": "/usr/bin:/bin"].merging(organizationEnvironment) { $1 }.merging(extra) { $1 }
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    return process
-}
-
 private func expectEveryRowCarried(_ path: String) throws {
     let rows = try sqlite(path, "SELECT id, created_at FROM client_user_daily_usage ORDER BY id")
     #expect(rows == ["1|1753351200", "2|1753354800"])
     #expect(try sqlite(path, "SELECT id FROM client_organizations") == ["org-acme"])
 }
 
-private func startRun(_ program: String, _ arguments: [String], _ path: String, _ extra: [String: String]) throws -> Process {
+/// The program started on the SQLite file at `path` (nil: the database `extra` names), not waited for.
+private func startRun(_ program: String, _ arguments: [String], _ path: String?, _ extra: [String: String]) throws -> Process {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: program)
     process.arguments = arguments
-    process.environment = ["DATABASE_URL": "sqlite:///" + path, "PATH": "/usr/bin:/bin"]
+    process.environment = ["PATH": "/usr/bin:/bin"].merging(path.map { ["DATABASE_URL": "sqlite:///" + $0] } ?? [:]) { $1 }
         .merging(organizationEnvironment) { $1 }.merging(extra) { $1 }
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
