@@ -117,17 +117,7 @@ struct AppMigrationOrderTests {
 
 enum AppTablesSQL {
     /// The tables versions 1 and 2 of this program made (integer ids, ISO text, a unique daily key), with rows.
-    static let earlierVersion = """
-        CREATE TABLE client_organizations (id TEXT PRIMARY KEY, name TEXT NOT NULL, openrouter_api_key TEXT NOT NULL, \
-        markup_rate REAL DEFAULT 1.3, is_active INTEGER DEFAULT 1, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-        CREATE TABLE client_user_daily_usage (id INTEGER PRIMARY KEY AUTOINCREMENT, client_org_id TEXT NOT NULL, \
-        user_id TEXT NOT NULL, usage_date DATE NOT NULL, openrouter_user_id TEXT, total_tokens INTEGER DEFAULT 0, \
-        total_requests INTEGER DEFAULT 0, raw_cost REAL DEFAULT 0.0, markup_cost REAL DEFAULT 0.0, created_at TEXT NOT NULL, \
-        updated_at TEXT, FOREIGN KEY (client_org_id) REFERENCES client_organizations(id));
-        CREATE TABLE client_model_daily_usage (id INTEGER PRIMARY KEY AUTOINCREMENT, client_org_id TEXT NOT NULL, \
-        model_name TEXT NOT NULL, provider TEXT NOT NULL, usage_date DATE NOT NULL, total_tokens INTEGER DEFAULT 0, \
-        total_requests INTEGER DEFAULT 0, raw_cost REAL DEFAULT 0.0, markup_cost REAL DEFAULT 0.0, created_at TEXT NOT NULL, \
-        updated_at TEXT, FOREIGN KEY (client_org_id) REFERENCES client_organizations(id));
+    static let earlierVersion = EarlierUsageSQL.sqlite + """
         CREATE INDEX idx_user_usage_org_date ON client_user_daily_usage(client_org_id, usage_date);
         CREATE UNIQUE INDEX uq_user_usage_org_user_date ON client_user_daily_usage(client_org_id, user_id, usage_date);
         INSERT INTO client_organizations VALUES ('org-acme', 'Acme Old', 'sk-old', 1.5, 1, '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z');

@@ -1,5 +1,6 @@
 import Foundation
 import MaiDatabase
+import MaiTestSupport
 import Testing
 
 @Suite("SQLite initialization")
@@ -135,19 +136,7 @@ struct SQLiteInitializationTests {
 
 /// Tables as the old Python code made them: the same columns, no migration record, rows in them.
 enum OldPythonSchema {
-    static let sqlite = """
-        CREATE TABLE client_organizations (id TEXT PRIMARY KEY, name TEXT NOT NULL, openrouter_api_key TEXT NOT NULL, \
-        markup_rate REAL DEFAULT 1.3, is_active INTEGER DEFAULT 1, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-        CREATE TABLE client_user_daily_usage (id INTEGER PRIMARY KEY AUTOINCREMENT, client_org_id TEXT NOT NULL, \
-        user_id TEXT NOT NULL, usage_date DATE NOT NULL, openrouter_user_id TEXT, total_tokens INTEGER DEFAULT 0, \
-        total_requests INTEGER DEFAULT 0, raw_cost REAL DEFAULT 0.0, markup_cost REAL DEFAULT 0.0, created_at TEXT NOT NULL, \
-        updated_at TEXT, FOREIGN KEY (client_org_id) REFERENCES client_organizations(id));
-        CREATE TABLE client_model_daily_usage (id INTEGER PRIMARY KEY AUTOINCREMENT, client_org_id TEXT NOT NULL, \
-        model_name TEXT NOT NULL, provider TEXT NOT NULL, usage_date DATE NOT NULL, total_tokens INTEGER DEFAULT 0, \
-        total_requests INTEGER DEFAULT 0, raw_cost REAL DEFAULT 0.0, markup_cost REAL DEFAULT 0.0, created_at TEXT NOT NULL, \
-        updated_at TEXT, FOREIGN KEY (client_org_id) REFERENCES client_organizations(id));
-
-        """
+    static let sqlite = EarlierUsageSQL.sqlite
 
     static let rows = """
         INSERT INTO client_organizations VALUES ('org-acme', 'Acme Old', 'sk-old', 1.5, 1, '2025-01-01T00:00:00', '2025-01-01T00:00:00');

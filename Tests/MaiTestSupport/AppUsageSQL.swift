@@ -18,5 +18,22 @@ public enum AppUsageSQL {
         CREATE INDEX idx_client_model_date ON client_model_daily_usage (client_org_id, model_name, usage_date);
         CREATE INDEX idx_model_date ON client_model_daily_usage (model_name, usage_date);
         """
+}
 
+/// The usage tables as the old Python code and versions 1 and 2 of this program made them on SQLite (integer ids,
+/// ISO-text timestamps), without rows.
+public enum EarlierUsageSQL {
+    public static let sqlite = """
+        CREATE TABLE client_organizations (id TEXT PRIMARY KEY, name TEXT NOT NULL, openrouter_api_key TEXT NOT NULL, \
+        markup_rate REAL DEFAULT 1.3, is_active INTEGER DEFAULT 1, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+        CREATE TABLE client_user_daily_usage (id INTEGER PRIMARY KEY AUTOINCREMENT, client_org_id TEXT NOT NULL, \
+        user_id TEXT NOT NULL, usage_date DATE NOT NULL, openrouter_user_id TEXT, total_tokens INTEGER DEFAULT 0, \
+        total_requests INTEGER DEFAULT 0, raw_cost REAL DEFAULT 0.0, markup_cost REAL DEFAULT 0.0, created_at TEXT NOT NULL, \
+        updated_at TEXT, FOREIGN KEY (client_org_id) REFERENCES client_organizations(id));
+        CREATE TABLE client_model_daily_usage (id INTEGER PRIMARY KEY AUTOINCREMENT, client_org_id TEXT NOT NULL, \
+        model_name TEXT NOT NULL, provider TEXT NOT NULL, usage_date DATE NOT NULL, total_tokens INTEGER DEFAULT 0, \
+        total_requests INTEGER DEFAULT 0, raw_cost REAL DEFAULT 0.0, markup_cost REAL DEFAULT 0.0, created_at TEXT NOT NULL, \
+        updated_at TEXT, FOREIGN KEY (client_org_id) REFERENCES client_organizations(id));
+
+        """
 }
