@@ -94,10 +94,10 @@ enum AppUsageTables {
         }
     }
 
-    /// Every column of the app's table is there: a table the app made (or version 3), not one of versions 1
-    /// and 2 (the same names, fewer columns), which is carried to this shape instead.
-    static func hasEveryColumn(_ table: String, _ shape: TableShape) -> Bool {
-        (columns[table] ?? []).allSatisfy { shape.column($0.name) != nil }
+    /// A table the app made (or version 3): a text primary key and every column of the app's. Versions 1 and 2
+    /// made the same names with integer ids or fewer columns; those are carried to this shape instead.
+    static func isAppShape(_ table: String, _ shape: TableShape, _ dialect: SQLDialect) -> Bool {
+        isTextKey(shape, dialect) && (columns[table] ?? []).allSatisfy { shape.column($0.name) != nil }
     }
 
     /// The only primary key column is `id`, and it holds text: the app's shape.

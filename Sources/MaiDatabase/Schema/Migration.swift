@@ -36,7 +36,7 @@ extension Migration {
             // Every existing table is classified before anything is written, so that a misfit writes nothing.
             for table in AppUsageTables.all {
                 guard let shape = try connection.tableShape(of: table) else { created.append(table); continue }
-                if AppUsageTables.isTextKey(shape, connection.dialect) && AppUsageTables.hasEveryColumn(table, shape) {
+                if AppUsageTables.isAppShape(table, shape, connection.dialect) {
                     if let reason = AppUsageTables.misfit(table, shape, connection.dialect) {
                         throw .incompatibleTable(table: table, reason: reason)
                     }

@@ -12,7 +12,7 @@ enum SetAsideTables {
         var earlier: [String] = []
         for table in AppUsageTables.all {
             guard let shape = try connection.tableShape(of: table) else { continue }
-            if !(AppUsageTables.isTextKey(shape, connection.dialect) && AppUsageTables.hasEveryColumn(table, shape)) {
+            if !AppUsageTables.isAppShape(table, shape, connection.dialect) {
                 earlier.append(table)
             }
         }
