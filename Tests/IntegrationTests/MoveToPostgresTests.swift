@@ -144,6 +144,25 @@ struct MoveToPostgresTests {
         #expect(missing.stderrLines.last?.hasPrefix("{") == true && missing.stderr.contains("--to-file"), "\(missing.stderr)")
     }
 
+    @Test("on a terminal, progress is one live line rewritten in place, not log lines")
+    func liveLine() throws {
+        let source = try Source()
+        let url = try Self.target()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [child("with_pty.py"), programPath, "move-to-postgresql", "--to", url]
+        process.environment = ProcessInfo.processInfo.environment.merging(source.environment) { $1 }
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(text.contains("exit 0"), "\(text)")
+        #expect(text.contains("\r\u{1B}[Kmoving "), "\(text)")
+        #expect(!text.contains("info: moving "), "\(text)")
+    }
+
     @Test("a target that holds users is refused and left as it was; --replace empties it and moves, in one transaction")
     func targetWithUsers() throws {
         let source = try Source()
