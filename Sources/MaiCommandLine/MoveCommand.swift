@@ -63,7 +63,7 @@ struct MoveToPostgresCommand: StartedCommand {
         installSecretRedaction(variables)
         let target = try targetLocation(targetURL, loaded.environment.values)
         let sourcePath = try failing { try sourceDatabase(loaded.environment.values) }
-        let locks = try failing { try lockedFolders(databasePath: sourcePath, dataDirectory: OpenWebUIDatabase.dataDirectory(loaded.environment.values)).map(takeLock) }
+        let locks = try failing { try lockedFolders(databasePath: sourcePath, dataDirectory: OpenWebUIDatabase.dataDirectory(loaded.environment.values)).map { try lockOrRefuse($0, "move") } }
         let stop = StopRequests { timeout in waitForStop(context.inbox, timeout) }
         let settings = try readiness.settings(options)
         try failing { try ensureSchema(target, url: targetURL, environment: loaded.environment, readiness: settings, context: context, stop: stop, logger: logger) }
@@ -102,15 +102,6 @@ struct MoveToPostgresCommand: StartedCommand {
         }
         guard access(path, F_OK) == 0 else { throw CommandFailure("no \(path): nothing to move (DATA_DIR or DATABASE_URL names the database Open WebUI uses)") }
         return path
-    }
-
-    /// Held through the move: a run that starts meanwhile waits for it; any holder refuses the move.
-    private func takeLock(_ locked: (label: String, folder: String)) throws -> FileLock {
-        switch try FileLock.tryAcquire(DataDirectoryLock.path(locked.folder)) {
-        case .acquired(let lock): return lock
-        case .held(let holder):
-            throw CommandFailure("refusing to move: a mai-entrypoint run, \(holder), holds \(locked.label) \(locked.folder); stop the server first (docker stop), then run the move in a one-off container")
-        }
     }
 
     private func ensureSchema(_ target: PostgresTarget, url: String, environment: EnvironmentBlock, readiness: ReadinessSettings,
@@ -216,16 +207,3 @@ final class MoveProgress {
 
 private func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
 private func leftPad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
-
-/// Runs `body`; a failure becomes one error line and status 1 (a usage error stays 2, an exit status stays).
-private func failing<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as UsageError {
-        throw error
-    } catch let error as ExitCode {
-        throw error
-    } catch {
-        EntryPoint.fail("\(error)", status: 1)
-    }
-}
