@@ -1,5 +1,6 @@
 import CSQLite
 import Glibc
+import MaiSystem
 
 /// A connection to one SQLite file through the system's libsqlite3.
 public final class SQLiteConnection: SQLConnection {
@@ -44,6 +45,7 @@ public final class SQLiteConnection: SQLConnection {
         // NOMUTEX: one thread uses the connection. URI off: a path is a path, even with `?` or `file:`.
         // NOFOLLOW (SQLite 3.31+): a database file that is a symbolic link is not opened (SQLITE_CANTOPEN); as root,
         // a link planted in the server's data folder would otherwise be followed, even to create its target.
+        testStopPoint("sqlite-open:" + (path.split(separator: "/").last.map(String.init) ?? path))
         let result = sqlite3_open_v2(path, &pointer, access | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, nil)
         guard let pointer else { throw .sqlite(SQLiteFailure(path: path, code: SQLITE_NOMEM, message: "out of memory")) }
         guard result == SQLITE_OK else {
