@@ -44,6 +44,10 @@ struct OpenWebUIDataStep {
             record = try AlembicRecord.read(connection)
         } catch .interrupted(let signal) {
             throw stopped(by: signal)
+        } catch .sqlite(let failure) where failure.isRefusedLink {
+            // A link, or a file swapped in after the check: the server's user is at work in DATA_DIR.
+            logger.error("not starting the server: \(failure)")
+            throw ExitCode(1)
         } catch {
             try backupFailed("cannot read Open WebUI's revision in \(path): \(error)")
             return
