@@ -97,6 +97,9 @@ struct OpenWebUIDataStep {
             for name in made.deleted {
                 logger.info("deleted the old backup \(store.directory)/\(name) (--keep-backups \(settings.keepBackups))")
             }
+            for link in made.links {
+                logger.warning("\(link) is a symbolic link (not followed): not a backup, the retention neither counts nor deletes it; move it away")
+            }
         } catch .database(.interrupted(let signal)) {
             throw stopped(by: signal)
         } catch {
