@@ -124,6 +124,30 @@ struct BackupLinkTests {
         #expect(!program.stderr.contains("child started"))
     }
 
+    @Test("restore: its copy swapped for a link to root's file before the owner and mode are set: the target keeps root's owner and mode, one line names the link")
+    func copySwappedBeforeOwner() throws {
+        let data = try BackupCommandsTests.withTwoBackups()
+        let secret = try Self.rootOnlyDatabase()
+        try Self.handOver(data)
+        let copy = data.dataDirectory + "/.webui.db.restoring"
+        // The test build stops itself once the copy is made and checked, before it is given webui.db's owner.
+        let program = try data.start(["restore"], ["MAI_ENTRYPOINT_TEST_STOP_AT": "restore-settle"])
+        try waitFor("the restore to stop before settling its copy", timeout: .seconds(20)) {
+            Self.isStopped(program.process.processIdentifier) ? true : nil
+        }
+        #expect(rename(copy, copy + ".moved") == 0)
+        #expect(symlink(secret.file, copy) == 0)
+        kill(program.process.processIdentifier, SIGCONT)
+        #expect(try program.wait() == 1, "\(program.stderr)")
+        #expect(Self.linkLines(program, copy).count == 1, "\(program.stderr)")
+        var info = stat()
+        #expect(stat(secret.file, &info) == 0)
+        #expect(info.st_uid == 0 && info.st_gid == 0 && info.st_mode & 0o7777 == 0o600, "uid \(info.st_uid) mode \(String(info.st_mode & 0o7777, radix: 8))")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: secret.file)) == secret.bytes)
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: data.databasePath)) == nil, "webui.db became a link")
+        #expect(try sqlite(data.databasePath, "SELECT version_num FROM alembic_version") == [OpenWebUIDataFixture.head])
+    }
+
     /// State `T` in /proc/PID/stat (the field after the command's closing parenthesis).
     static func isStopped(_ pid: Int32) -> Bool {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
