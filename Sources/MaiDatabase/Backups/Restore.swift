@@ -87,10 +87,17 @@ private func setAside(_ fileName: String, as aside: String, in folder: Folder) t
 /// (often 0600: the database holds every account's data), set on a descriptor of the file itself (by name, a
 /// link swapped in would hand its target to the server's user); then it is synced.
 private func settle(_ copy: String, in folder: Folder, like original: FileStatus?) throws(BackupError) {
-    let fd: Int32
-    do { fd = try folder.open(copy, O_RDONLY | O_NONBLOCK) } catch { throw .system(error) }
-    defer { close(fd) }
+    testStopPoint("restore-settle")
     let path = folder.path(of: copy)
+    let fd: Int32
+    do {
+        fd = try folder.open(copy, O_RDONLY | O_NONBLOCK)
+    } catch where error.isLink {
+        throw .link(path: path)
+    } catch {
+        throw .system(error)
+    }
+    defer { close(fd) }
     if let original {
         guard fchown(fd, original.uid, original.gid) == 0 else { throw .system(SystemError("chown(\(path))")) }
         guard fchmod(fd, original.permissions) == 0 else { throw .system(SystemError("chmod(\(path))")) }
