@@ -93,7 +93,7 @@ public final class SQLiteConnection: SQLConnection {
     }
 
     /// Whether SQLite holds the checked file. Its open is by name: the descriptor it made is the one new since
-    /// `before`; none is new when it reuses one it kept for the same file (an earlier connection of this
+    /// `before` (the program has one thread: nothing else opens or closes one meanwhile); none is new when it reuses one it kept for the same file (an earlier connection of this
     /// process), and /proc may be missing: the name is then looked at again.
     private static func opened(_ checked: FileIdentity, path: String, before: Set<Int32>?, after: Set<Int32>?) -> Bool {
         if let before, let after, case let new = after.subtracting(before), !new.isEmpty {
