@@ -3,7 +3,8 @@ import Glibc
 import Testing
 @testable import MaiSystem
 
-/// Reading where a process tree listens: /proc/net/tcp{,6} rows, and a real listening grandchild.
+/// Reading where a process tree listens: /proc/net/tcp{,6} rows, the kernel's socket diagnostics (the real listening
+/// grandchild, which needs python3, is in MaiSystemIntegrationTests).
 @Suite struct ListeningSocketsTests {
     // Real lines (padding included), one LISTEN row each on 0.0.0.0:2024 and 127.0.0.1:18080, one established.
     static let tcp = """
