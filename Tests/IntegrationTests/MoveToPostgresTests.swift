@@ -252,3 +252,55 @@ struct MoveToPostgresTests {
         #expect(failed.stderr.contains("without making Open WebUI's schema"), "\(failed.stderr)")
     }
 }
+
+/// Issue 21, point 2: a run on a PostgreSQL database without users, while webui.db in DATA_DIR holds them, would
+/// start an empty server: one warning (with the count and the command), or exit 1 with --refuse-empty-database.
+@Suite("never an empty server by mistake", .serialized, .enabled(if: ClusterForTests.enabled))
+struct EmptyServerTests {
+    static func run(_ source: MoveToPostgresTests.Source, _ url: String, _ extra: [String: String] = [:]) throws -> (ProgramProcess, Bool) {
+        let marker = try makeTemporaryDirectory().appendingPathComponent("started").path
+        let run = try runProgram(["--", "touch", marker], environment: source.environment.merging(["DATABASE_URL": url]) { $1 }.merging(extra) { $1 })
+        return (run, FileManager.default.fileExists(atPath: marker))
+    }
+
+    @Test("a database without Open WebUI's tables, then one without users: a warning naming webui.db's 2 users and the command; the server starts")
+    func warns() throws {
+        let source = try MoveToPostgresTests.Source()
+        let (bare, started) = try Self.run(source, try ClusterForTests.freshDatabase())
+        #expect(bare.process.terminationStatus == 0, "\(bare.stderr)")
+        #expect(started)
+        let warnings = bare.stderrLines.filter { $0.contains("the server would start empty") }
+        #expect(warnings.count == 1, "\(bare.stderr)")
+        #expect(warnings.first?.contains("warning") == true)
+        #expect(warnings.first?.contains("has no Open WebUI tables yet while \(source.data.path) holds 2 users") == true, "\(warnings)")
+        #expect(warnings.first?.contains("mai-entrypoint move-to-postgresql --to-file") == true)
+
+        let (noUsers, _) = try Self.run(source, try MoveToPostgresTests.target())
+        #expect(noUsers.stderrLines.contains { $0.contains("has no users while \(source.data.path) holds 2 users") }, "\(noUsers.stderr)")
+    }
+
+    @Test("--refuse-empty-database (MAI_ENTRYPOINT_REFUSE_EMPTY_DATABASE): exit 1 before the server starts")
+    func refuses() throws {
+        let source = try MoveToPostgresTests.Source()
+        let (refused, started) = try Self.run(source, try ClusterForTests.freshDatabase(), ["MAI_ENTRYPOINT_REFUSE_EMPTY_DATABASE": "1"])
+        #expect(refused.process.terminationStatus == 1)
+        #expect(!started)
+        #expect(refused.stderrLines.contains { $0.contains("not starting the server:") && $0.contains("holds 2 users") }, "\(refused.stderr)")
+    }
+
+    @Test("after the move, or with no users in webui.db: no warning")
+    func quietWhenMoved() throws {
+        let source = try MoveToPostgresTests.Source()
+        let url = try MoveToPostgresTests.target()
+        let moved = try MoveToPostgresTests.move(source, ["--to", url])
+        try #require(moved.process.terminationStatus == 0, "\(moved.stderr)")
+        let (after, started) = try Self.run(source, url, ["MAI_ENTRYPOINT_REFUSE_EMPTY_DATABASE": "1"])
+        #expect(after.process.terminationStatus == 0, "\(after.stderr)")
+        #expect(started)
+        #expect(!after.stderr.contains("would start empty"))
+
+        try command("/usr/bin/sqlite3", [source.data.path, "DELETE FROM user"])
+        let (fresh, _) = try Self.run(source, try ClusterForTests.freshDatabase(), ["MAI_ENTRYPOINT_REFUSE_EMPTY_DATABASE": "1"])
+        #expect(fresh.process.terminationStatus == 0, "\(fresh.stderr)")
+    }
+}
