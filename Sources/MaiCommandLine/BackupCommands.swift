@@ -85,7 +85,7 @@ struct RestoreCommand: StartedCommand {
         let files = try failing { try OpenWebUIFiles(environmentFiles, logging, context) }
         let logger = Logger(label: "mai-entrypoint")
         let backup = try failing { try choose(files.store) }
-        let locks = try failing { try lockedFolders(databasePath: files.databasePath, dataDirectory: files.dataDirectory).map(takeLock) }
+        let locks = try failing { try lockedFolders(databasePath: files.databasePath, dataDirectory: files.dataDirectory).map { try lockOrRefuse($0, "restore") } }
         try failing { try refuseWhileOpen(files.databasePath) }
         let restored = try failing { () throws(BackupError) in
             try restoreBackup(backup, databasePath: files.databasePath, busyTimeout: .seconds(5), stop: .never())
@@ -110,19 +110,6 @@ struct RestoreCommand: StartedCommand {
         return backup
     }
 
-    /// Held through the restore: a run that starts meanwhile waits for it. Any holder refuses it, whoever its
-    /// parent is: a restore started in the background under a running server is re-parented to PID 1, the holder.
-    /// (`docker compose run SERVICE mai-entrypoint restore`, under the image's `mai-entrypoint --`, takes no lock
-    /// first: a run whose command is this program's subcommand becomes that subcommand, see `EntryPoint`.)
-    /// The database's folder too, when it is not DATA_DIR (a run elsewhere may hold only that one).
-    private func takeLock(_ locked: (label: String, folder: String)) throws -> FileLock {
-        switch try FileLock.tryAcquire(DataDirectoryLock.path(locked.folder)) {
-        case .acquired(let lock): return lock
-        case .held(let holder):
-            throw CommandFailure("refusing to restore: a mai-entrypoint run, \(holder), holds \(locked.label) \(locked.folder); stop it first (docker stop), then run the restore in a one-off container")
-        }
-    }
-
     /// A server started without mai-entrypoint takes no lock: look for it in /proc (best effort).
     private func refuseWhileOpen(_ databasePath: String) throws {
         let path = realPath(databasePath) ?? databasePath
@@ -143,11 +130,13 @@ private func readableList(_ store: BackupStore) throws(CommandFailure) -> [Backu
     }
 }
 
-/// Runs `body`; a failure becomes one error line and status 1 (a usage error stays 2).
-private func failing<T, E: Error>(_ body: () throws(E) -> T) throws -> T {
+/// Runs `body`; a failure becomes one error line and status 1 (a usage error stays 2, an exit status stays).
+func failing<T, E: Error>(_ body: () throws(E) -> T) throws -> T {
     do {
         return try body()
     } catch let error as UsageError {
+        throw error
+    } catch let error as ExitCode {
         throw error
     } catch {
         EntryPoint.fail("\(error)", status: 1)
