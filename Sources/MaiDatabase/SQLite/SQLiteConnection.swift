@@ -92,14 +92,16 @@ public final class SQLiteConnection: SQLConnection {
         }
     }
 
-    /// Whether SQLite holds the checked file. Its open is by name: the descriptor it made is the one new since
-    /// `before` (the program has one thread: nothing else opens or closes one meanwhile); none is new when it reuses one it kept for the same file (an earlier connection of this
-    /// process), and /proc may be missing: the name is then looked at again.
+    /// Whether SQLite holds the checked file. Its open is by name: some descriptor of this process must now be
+    /// on the checked file (the program itself keeps none on it: `checkedFile` closes what it makes). Usually it
+    /// is the one new since `before`; SQLite may instead reuse one it kept for the same file (an earlier
+    /// connection), and in a test process other threads open and close descriptors meanwhile, so every
+    /// descriptor is looked at. A swapped file is refused: SQLite's new descriptor is on another file, and none is
+    /// on the checked one. Without /proc, or with nothing new and nothing on it, the name is looked at again.
     private static func opened(_ checked: FileIdentity, path: String, before: Set<Int32>?, after: Set<Int32>?) -> Bool {
-        if let before, let after, case let new = after.subtracting(before), !new.isEmpty {
-            return new.contains { FileIdentity.of(descriptor: $0) == checked }
-        }
-        return FileIdentity.of(path) == checked
+        guard let before, let after else { return FileIdentity.of(path) == checked }
+        if after.contains(where: { FileIdentity.of(descriptor: $0) == checked }) { return true }
+        return after.subtracting(before).isEmpty && FileIdentity.of(path) == checked
     }
 
     public func execute(_ sql: String) throws(DatabaseError) {
