@@ -171,6 +171,9 @@ struct MoveToPostgresCommand: StartedCommand {
         }
         let copy = report.copyDuration.secondsText, verify = report.verifyDuration.secondsText
         EntryPoint.printLine("moved \(report.rows) rows in \(report.tables.count) tables from \(source) to \(target.display): copied in \(copy) s, verified in \(verify) s (row counts and digests equal on both sides)")
+        if report.compressedWithLZ4 {
+            EntryPoint.printLine("large values (chat JSON) were stored with lz4 TOAST compression, twice as fast as the default pglz to write; they read back the same")
+        }
         if !report.emptied.isEmpty {
             EntryPoint.printLine("replaced what the target held: " + report.emptied.map { "\($0.1) rows in \($0.0)" }.joined(separator: ", "))
         }

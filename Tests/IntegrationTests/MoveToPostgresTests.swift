@@ -268,6 +268,20 @@ struct MoveToPostgresTests {
         #expect(try Self.counts(url) == before)
     }
 
+    @Test("large values (chat JSON) are stored with lz4 TOAST compression when the server has it, and read back the same")
+    func lz4() throws {
+        let source = try Source(extra: """
+            INSERT INTO chat VALUES ('big', 'u1', 'big', '{"text": "' || replace(hex(zeroblob(20000)), '00', 'Grüße ') || '"}', 0, 1);
+            """)
+        let url = try Self.target()
+        let moved = try Self.move(source, ["--to", url])
+        #expect(moved.process.terminationStatus == 0, "\(moved.stderr)")
+        #expect(moved.stdout.contains("stored with lz4 TOAST compression"), "\(moved.stdout)")
+        #expect(try ClusterForTests.psql(url, "SELECT pg_column_compression(chat) FROM chat WHERE id = 'big'") == ["lz4"])
+        #expect(try ClusterForTests.psql(url, "SELECT octet_length(chat::text) FROM chat WHERE id = 'big'")
+                == (try source.data.query("SELECT length(CAST(chat AS BLOB)) FROM chat WHERE id = 'big'")))
+    }
+
     @Test("a slow target (a trigger that sleeps per row): a progress line every 5 s, with rows and MB per second")
     func progressOfASlowCopy() throws {
         let source = try Source(extra: """
