@@ -11,6 +11,7 @@ let subcommandSummaries: [(name: String, summary: String)] = [
     ("healthcheck", "exit 0 when the server's /health answers 200 {\"status\": true}"),
     ("backups", "list the backups of webui.db, with their integrity"),
     ("restore", "put a backup of webui.db back (never under a running server)"),
+    ("move-to-postgresql", "copy webui.db into PostgreSQL, verified, all or nothing"),
 ]
 
 /// The run's command, looked up in the PATH the child will get before any step that writes (the key, the lock,

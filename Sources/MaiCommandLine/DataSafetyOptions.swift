@@ -19,8 +19,13 @@ struct DataSafetyOptions: ParsableArguments {
             transform: Seconds.checked)
     var gateTimeout: Seconds?
 
+    @Flag(name: .long, help: help("Exit 1 instead of starting a server on a PostgreSQL database without users while DATA_DIR/webui.db holds them (see move-to-postgresql).", "refuse-empty-database"))
+    var refuseEmptyDatabase = false
+
     func settings(_ environment: OptionEnvironment) throws(UsageError) -> DataSafetySettings {
         var settings = DataSafetySettings()
+        let refuseByEnvironment = try environment.flag("refuse-empty-database") ?? false
+        settings.refuseEmptyDatabase = refuseEmptyDatabase || refuseByEnvironment
         if let keep = try resolve(keepBackups, "keep-backups", environment) { settings.keepBackups = keep.value }
         let requiredByEnvironment = try environment.flag("backup-required") ?? false
         settings.backupRequired = backupRequired || requiredByEnvironment
@@ -36,6 +41,7 @@ struct DataSafetySettings: Sendable, Equatable {
     /// nil: the working directory, then /app/backend.
     var openWebUIDirectory: String?
     var gateTimeout: Duration = .seconds(120)
+    var refuseEmptyDatabase = false
 }
 
 /// A whole number, 0 or more.

@@ -40,6 +40,9 @@ public enum EntryPoint {
         if let first = arguments.first {
             if first == "init-db" { run(InitDBCommand.self, Array(arguments.dropFirst()), context) { try $0.execute(context) } }
             if first == "restore" { run(RestoreCommand.self, Array(arguments.dropFirst()), context) { try $0.execute(context) } }
+            if first == "move-to-postgresql" {
+                run(MoveToPostgresCommand.self, Array(arguments.dropFirst()), context) { try $0.execute(context) }
+            }
             if let type = shortSubcommands[first] { runShort(type, Array(arguments.dropFirst()), context) }
         }
         let rewritten = arguments.map { $0 == "--tag-child-output" ? "--tag-child-output=webui" : $0 }

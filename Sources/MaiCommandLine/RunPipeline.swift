@@ -49,6 +49,7 @@ func runPipeline(_ options: RunCommand, command: [[UInt8]], context: StartContex
     try OpenWebUIDataStep(settings: settings.dataSafety, initRequired: settings.database.required, inbox: context.inbox,
                           logger: logger).run(database, dataDirectory: dataDirectory)
     let gate = try passMigrationGate(database, settings.dataSafety, inbox: context.inbox, logger: logger)
+    try warnOfEmptyServer(database, dataDirectory: dataDirectory, settings.dataSafety, inbox: context.inbox, logger: logger)
     let scripts = UsageTrackingConfiguration(environment: variables).isConfigured
         ? installedMigrationScripts(settings.dataSafety, logger: logger, otherwise: "the usage tables are made before the server starts",
                                    missing: .debug) : nil

@@ -69,6 +69,11 @@ public struct OpenWebUIDatabase: Equatable, Sendable {
 
     /// Lines 273–294: the credentials are `USER`, `USER:PASSWORD` or `:PASSWORD` (each only when not empty), and
     /// type, credentials, host, port and name must all be non-empty (`all(DB_VARS.values())`).
+    /// The variables Open WebUI builds its URL from (they win over DATABASE_URL when all are set).
+    public static let partVariables: Set<String> = [
+        "DATABASE_TYPE", "DATABASE_USER", "DATABASE_PASSWORD", "DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME",
+    ]
+
     private static func parts(_ environment: [String: String]) -> Parts? {
         let user = environment["DATABASE_USER"] ?? "", password = environment["DATABASE_PASSWORD"] ?? ""
         guard nonEmpty(environment["DATABASE_TYPE"]) != nil, !(user.isEmpty && password.isEmpty),

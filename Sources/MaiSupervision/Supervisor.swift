@@ -223,7 +223,9 @@ public struct Supervisor: ~Copyable {
 
     private mutating func handleReadiness(_ ready: Set<Int32>) {
         let url = readiness?.url.description ?? ""
-        switch readiness?.step(readyDescriptors: ready) {
+        let step = readiness?.step(readyDescriptors: ready)
+        defer { if configuration.stopWhenReady, readiness?.finished == true, sequence.stopSignal == nil { stopReadyServer() } }
+        switch step {
         case .ready(let elapsed)?:
             // Published first: the health check turns green only once a TERM would be taken for a ready server's.
             publishRunning()
@@ -243,6 +245,12 @@ public struct Supervisor: ~Copyable {
         case nil:
             return
         }
+    }
+
+    /// `stopWhenReady`: the stop a TERM to a ready server would make (no start-up hold, no drain: no client).
+    private mutating func stopReadyServer() {
+        logger.info("stopping the server: its start was all this run was for")
+        perform(sequence.stopRequested(.terminate, serverStarting: false, now: .now()))
     }
 
     private var serverStarting: Bool {

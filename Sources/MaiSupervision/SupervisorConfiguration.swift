@@ -25,6 +25,9 @@ public struct SupervisorConfiguration: Sendable {
     public var readiness: ReadinessConfiguration?
     /// A command started beside the server once it has settled (see `FollowUp`); nil: none.
     public var followUp: FollowUp?
+    /// Stop the server as a TERM would once it is ready (or given up on): a run whose only purpose is the
+    /// server's start, such as making Open WebUI's schema in a new database (`move-to-postgresql --bootstrap`).
+    public var stopWhenReady = false
 
     public init() {}
 

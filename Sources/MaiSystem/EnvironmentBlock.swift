@@ -82,6 +82,12 @@ public struct EnvironmentBlock: Sendable, Equatable {
         return EnvironmentBlock(result)
     }
 
+    /// The block without any entry of these names.
+    public func removing(_ names: Set<String>) -> EnvironmentBlock {
+        let keys = Set(names.map { Array($0.utf8)[...] })
+        return EnvironmentBlock(entries.filter { !keys.contains(Self.name(of: $0)) })
+    }
+
     /// The bytes before the first `=` (all of them for an entry without one).
     public static func name(of entry: [UInt8]) -> ArraySlice<UInt8> {
         entry[..<(entry.firstIndex(of: UInt8(ascii: "=")) ?? entry.endIndex)]

@@ -38,6 +38,11 @@ struct LibPQ: @unchecked Sendable {
     ) -> UnsafeMutablePointer<PQconninfoOption>?
     let conninfoFree: @convention(c) (UnsafeMutablePointer<PQconninfoOption>?) -> Void
     let freemem: @convention(c) (UnsafeMutableRawPointer?) -> Void
+    let setnonblocking: @convention(c) (Connection?, Int32) -> Int32
+    let flush: @convention(c) (Connection?) -> Int32
+    let putCopyData: @convention(c) (Connection?, UnsafePointer<CChar>?, Int32) -> Int32
+    let putCopyEnd: @convention(c) (Connection?, UnsafePointer<CChar>?) -> Int32
+    let getCopyData: @convention(c) (Connection?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, Int32) -> Int32
 
     static let libraryName = "libpq.so.5"
 
@@ -73,6 +78,11 @@ struct LibPQ: @unchecked Sendable {
         conninfoParse = try lookup(library, "PQconninfoParse")
         conninfoFree = try lookup(library, "PQconninfoFree")
         freemem = try lookup(library, "PQfreemem")
+        setnonblocking = try lookup(library, "PQsetnonblocking")
+        flush = try lookup(library, "PQflush")
+        putCopyData = try lookup(library, "PQputCopyData")
+        putCopyEnd = try lookup(library, "PQputCopyEnd")
+        getCopyData = try lookup(library, "PQgetCopyData")
     }
 }
 

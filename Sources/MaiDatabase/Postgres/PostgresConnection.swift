@@ -9,12 +9,12 @@ import MaiSystem
 public final class PostgresConnection: SQLConnection {
     public let dialect = SQLDialect.postgres
     public let target: PostgresTarget
-    private let handle: OpaquePointer
-    private let pq: LibPQ
-    private let stop: StopRequests
+    let handle: OpaquePointer
+    let pq: LibPQ
+    let stop: StopRequests
     /// A statement was left running by a stop request: nothing more is sent (a ROLLBACK would first wait for
     /// it); closing the connection (deinit) ends it and rolls its transaction back.
-    private var abandoned = false
+    var abandoned = false
 
     /// How long one wait on the socket lasts before a stop request is looked at.
     static let slice: Duration = .milliseconds(100)
@@ -136,22 +136,18 @@ public final class PostgresConnection: SQLConnection {
             try check(nil)
             return []
         }
+        return try readResults(keepRows: keepRows)
+    }
+
+    /// Reads results until libpq has no more; stops early at a COPY's start (`copying`), whose result it returns.
+    @discardableResult
+    func readResults(keepRows: Bool, untilCopy copying: ExecStatusType? = nil) throws(DatabaseError) -> [[SQLValue]] {
         var rows: [[SQLValue]] = [], failure: DatabaseError?
         while true {
-            while pq.isBusy(handle) == 1 {
-                do {
-                    _ = try waitForSocket(pq.socket(handle), events: Int16(POLLIN), until: nil, stop: stop)
-                } catch {
-                    abandoned = true
-                    throw error
-                }
-                guard pq.consumeInput(handle) == 1 else {
-                    try check(nil)
-                    return []
-                }
-            }
+            try awaitInput()
             guard let result = pq.getResult(handle) else { break }
             defer { pq.clear(result) }
+            if let copying, pq.resultStatus(result) == copying, failure == nil { return [] }
             do {
                 try check(result)
                 if keepRows { rows = self.rows(result) }
@@ -161,6 +157,24 @@ public final class PostgresConnection: SQLConnection {
         }
         if let failure { throw failure }
         return rows
+    }
+
+    /// Waits until libpq can hand out the next result or COPY row without blocking.
+    func awaitInput() throws(DatabaseError) {
+        while pq.isBusy(handle) == 1 {
+            try awaitSocket(Int16(POLLIN))
+            guard pq.consumeInput(handle) == 1 else { return try check(nil) }
+        }
+    }
+
+    /// One wait for the socket, unbounded but ended by a stop request (the connection is then abandoned).
+    func awaitSocket(_ events: Int16) throws(DatabaseError) {
+        do {
+            _ = try waitForSocket(pq.socket(handle), events: events, until: nil, stop: stop)
+        } catch {
+            abandoned = true
+            throw error
+        }
     }
 
     private func rows(_ result: OpaquePointer) -> [[SQLValue]] {
@@ -240,7 +254,7 @@ public final class PostgresConnection: SQLConnection {
     }
 
     /// The error of a failed result, or of the connection when there is no result (a failed send or read).
-    private func check(_ result: OpaquePointer?) throws(DatabaseError) {
+    func check(_ result: OpaquePointer?) throws(DatabaseError) {
         let status = pq.resultStatus(result)
         if result != nil && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) { return }
         let sqlState = result.flatMap { pq.resultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) }

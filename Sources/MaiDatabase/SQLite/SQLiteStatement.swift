@@ -2,7 +2,7 @@ import CSQLite
 
 /// One prepared statement with its parameters bound; finalized when it goes away.
 final class SQLiteStatement {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     private let connection: SQLiteConnection
 
     init(_ sql: String, on connection: SQLiteConnection) throws(DatabaseError) {

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Logging
+import MaiDatabase
+import MaiSystem
+
+/// PostgreSQL only: a server about to start on a database without Open WebUI's tables or without any user,
+/// while DATA_DIR/webui.db holds users, would look to them like data loss (Open WebUI moves nothing between
+/// databases). One warning with the users' count and the command that moves them; with --refuse-empty-database,
+/// exit 1 instead of starting. A database that cannot be reached is left to the server to report.
+func warnOfEmptyServer(_ database: OpenWebUIDatabase, dataDirectory: String, _ settings: DataSafetySettings,
+                       inbox: SignalInbox, logger: Logger) throws(ExitCode) {
+    guard case .postgres(let target)? = try? DatabaseLocation.locate(database) else { return }
+    let webuiDB = dataDirectory + "/webui.db"
+    guard let kept = OpenWebUIUsers.count(sqlitePath: webuiDB), kept > 0 else { return }
+    let users: Int?
+    do {
+        let stop = StopRequests { timeout in waitForStop(inbox, timeout) }
+        users = try OpenWebUIUsers.count(in: PostgresConnection(target: target, timeout: .seconds(10), readOnly: true, stop: stop))
+    } catch .interrupted(let signal) {
+        throw ExitCode(128 + signal.rawValue)
+    } catch {
+        logger.warning("cannot tell whether \(target.display) holds Open WebUI's users (\(error)), while \(webuiDB) holds \(kept)")
+        if settings.refuseEmptyDatabase { throw ExitCode(1) }
+        return
+    }
+    guard (users ?? 0) == 0 else { return }
+    let what = users == nil ? "has no Open WebUI tables yet" : "has no users"
+    let message = "\(target.display) \(what) while \(webuiDB) holds \(kept) users: the server would start empty. Move them first with `mai-entrypoint move-to-postgresql --to-file FILE` (FILE holding the target's URL), see docs/database.md, \"Moving to PostgreSQL\""
+    if settings.refuseEmptyDatabase {
+        logger.error("not starting the server: \(message) (--refuse-empty-database)")
+        throw ExitCode(1)
+    }
+    logger.warning("\(message); --refuse-empty-database makes this fatal")
+}
