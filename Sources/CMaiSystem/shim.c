@@ -52,3 +52,7 @@ long cmai_getrandom(void *buffer, size_t length) { return (long)getrandom(buffer
 int cmai_rename_noreplace(int fromfd, const char *from, int tofd, const char *to) {
     return renameat2(fromfd, from, tofd, to, RENAME_NOREPLACE);
 }
+
+int cmai_open_folder(int dirfd, const char *name, int nofollow) {
+    return openat(dirfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+}

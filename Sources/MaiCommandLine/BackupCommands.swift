@@ -45,15 +45,19 @@ struct BackupsCommand: StartedCommand {
 
     func execute(_ context: StartContext) throws {
         let files = try failing { try OpenWebUIFiles(environmentFiles, logging, context) }
-        let backups = try failing { try readableList(files.store) }
+        let (backups, links) = try failing { try readableContents(files.store) }
+        // A link named like a backup is not one: said once, and the status is 1, as for an unsound backup.
+        for link in links { EntryPoint.printLine(BackupError.link(path: link).description) }
         guard !backups.isEmpty else {
             EntryPoint.printLine("no backups in \(files.store.directory)")
+            if !links.isEmpty { throw ExitCode(1) }
             return
         }
         EntryPoint.printLine("backups of \(files.databasePath) in \(files.store.directory), newest first:")
-        var unsound = false
+        var unsound = !links.isEmpty
+        let folder = try failing { try files.store.folder() }
         for backup in backups {
-            let findings = checkIntegrity(of: backup.path)
+            let findings = checkIntegrity(of: backup.path, in: folder)
             unsound = unsound || findings != ["ok"]
             let integrity = findings == ["ok"] ? "integrity ok" : "integrity FAILED: " + findings.prefix(3).joined(separator: "; ")
             EntryPoint.printLine("\(backup.name.fileName)  \(backup.name.readableTime)  revision \(backup.name.revision)  \(byteCount(backup.bytes))  \(integrity)")
@@ -85,42 +89,39 @@ struct RestoreCommand: StartedCommand {
         let files = try failing { try OpenWebUIFiles(environmentFiles, logging, context) }
         let logger = Logger(label: "mai-entrypoint")
         let backup = try failing { try choose(files.store) }
-        let locks = try failing { try lockedFolders(databasePath: files.databasePath, dataDirectory: files.dataDirectory).map(takeLock) }
+        let locks = try failing { try lockedFolders(databasePath: files.databasePath, dataDirectory: files.dataDirectory).map { try lockOrRefuse($0, "restore") } }
         try failing { try refuseWhileOpen(files.databasePath) }
         let restored = try failing { () throws(BackupError) in
-            try restoreBackup(backup, databasePath: files.databasePath, busyTimeout: .seconds(5), stop: .never())
+            try restoreBackup(backup, from: files.store, databasePath: files.databasePath, busyTimeout: .seconds(5), stop: .never())
         }
         withExtendedLifetime(locks) {}
         let aside = restored.keptAside.map { "; the database it replaced is kept as \($0)" } ?? ""
         logger.info("Restored \(files.databasePath) from \(backup.path) (revision \(backup.name.revision), \(restored.duration.wholeMilliseconds) ms)\(aside)")
     }
 
+    /// A link named like a backup is refused when it is the one asked for, or the newest name (what the
+    /// operator means by "the newest backup"): restoring the one before it instead would be a surprise.
     private func choose(_ store: BackupStore) throws -> BackupFile {
-        let backups = try readableList(store)
+        let (backups, links) = try readableContents(store)
+        let linked = Dictionary(links.compactMap { path in
+            path.split(separator: "/").last.flatMap { BackupName(fileName: String($0)) }.map { ($0, path) }
+        }) { first, _ in first }
         guard let name else {
+            let newestLink = linked.keys.max()
+            if let newestLink, let path = linked[newestLink], backups.first.map({ newestLink > $0.name }) ?? true {
+                throw CommandFailure(BackupError.link(path: path).description)
+            }
             guard let newest = backups.first else { throw CommandFailure("no backup in \(store.directory) to restore") }
             return newest
         }
         guard let wanted = BackupName(fileName: name) else {
             throw CommandFailure("\(name) is not a backup's name: give a file name that `mai-entrypoint backups` lists (webui-<time>-<revision>.db)")
         }
+        if let path = linked[wanted] { throw CommandFailure(BackupError.link(path: path).description) }
         guard let backup = backups.first(where: { $0.name == wanted }) else {
             throw CommandFailure("no backup \(name) in \(store.directory)")
         }
         return backup
-    }
-
-    /// Held through the restore: a run that starts meanwhile waits for it. Any holder refuses it, whoever its
-    /// parent is: a restore started in the background under a running server is re-parented to PID 1, the holder.
-    /// (`docker compose run SERVICE mai-entrypoint restore`, under the image's `mai-entrypoint --`, takes no lock
-    /// first: a run whose command is this program's subcommand becomes that subcommand, see `EntryPoint`.)
-    /// The database's folder too, when it is not DATA_DIR (a run elsewhere may hold only that one).
-    private func takeLock(_ locked: (label: String, folder: String)) throws -> FileLock {
-        switch try FileLock.tryAcquire(DataDirectoryLock.path(locked.folder)) {
-        case .acquired(let lock): return lock
-        case .held(let holder):
-            throw CommandFailure("refusing to restore: a mai-entrypoint run, \(holder), holds \(locked.label) \(locked.folder); stop it first (docker stop), then run the restore in a one-off container")
-        }
     }
 
     /// A server started without mai-entrypoint takes no lock: look for it in /proc (best effort).
@@ -132,10 +133,10 @@ struct RestoreCommand: StartedCommand {
     }
 }
 
-/// The backups, or why their folder cannot be read.
-private func readableList(_ store: BackupStore) throws(CommandFailure) -> [BackupFile] {
+/// The backups and the links named like one, or why their folder cannot be read.
+private func readableContents(_ store: BackupStore) throws(CommandFailure) -> (backups: [BackupFile], links: [String]) {
     do {
-        return try store.list()
+        return try store.contents()
     } catch .system(let error) {
         throw CommandFailure("cannot read the backups folder \(store.directory): \(error.reason.lowercased())")
     } catch {
@@ -143,11 +144,13 @@ private func readableList(_ store: BackupStore) throws(CommandFailure) -> [Backu
     }
 }
 
-/// Runs `body`; a failure becomes one error line and status 1 (a usage error stays 2).
-private func failing<T, E: Error>(_ body: () throws(E) -> T) throws -> T {
+/// Runs `body`; a failure becomes one error line and status 1 (a usage error stays 2, an exit status stays).
+func failing<T, E: Error>(_ body: () throws(E) -> T) throws -> T {
     do {
         return try body()
     } catch let error as UsageError {
+        throw error
+    } catch let error as ExitCode {
         throw error
     } catch {
         EntryPoint.fail("\(error)", status: 1)

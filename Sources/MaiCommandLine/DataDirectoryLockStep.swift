@@ -75,6 +75,20 @@ func lockedFolders(databasePath path: String, dataDirectory: String) -> [(label:
     return same ? [("DATA_DIR", dataDirectory)] : [("the database's folder", databaseFolder), ("DATA_DIR", dataDirectory)]
 }
 
+/// The lock of a subcommand that changes a database (`restore`, `move-to-postgresql`), held through it: a run
+/// that starts meanwhile waits for it. Any holder refuses it, whoever its parent is: a command started in the
+/// background under a running server is re-parented to PID 1, the holder. (`docker compose run SERVICE
+/// mai-entrypoint restore`, under the image's `mai-entrypoint --`, takes no lock first: a run whose command is
+/// this program's subcommand becomes that subcommand, see `EntryPoint`.) The database's folder too, when it is
+/// not DATA_DIR (a run elsewhere may hold only that one).
+func lockOrRefuse(_ locked: (label: String, folder: String), _ action: String) throws -> FileLock {
+    switch try FileLock.tryAcquire(DataDirectoryLock.path(locked.folder)) {
+    case .acquired(let lock): return lock
+    case .held(let holder):
+        throw CommandFailure("refusing to \(action): a mai-entrypoint run, \(holder), holds \(locked.label) \(locked.folder); stop it first (docker stop), then run the \(action) in a one-off container")
+    }
+}
+
 /// The run's locks (SQLite only: PostgreSQL replicas share a DATA_DIR by design and must start side by side),
 /// taken before anything touches the data: the server's preparation (DATA_DIR made, --chown-data, the key)
 /// must not change a volume under a live server. A folder that does not exist yet holds no data; when the

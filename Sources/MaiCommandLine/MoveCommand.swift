@@ -63,7 +63,7 @@ struct MoveToPostgresCommand: StartedCommand {
         installSecretRedaction(variables)
         let target = try targetLocation(targetURL, loaded.environment.values)
         let sourcePath = try failing { try sourceDatabase(loaded.environment.values) }
-        let locks = try failing { try lockedFolders(databasePath: sourcePath, dataDirectory: OpenWebUIDatabase.dataDirectory(loaded.environment.values)).map(takeLock) }
+        let locks = try failing { try lockedFolders(databasePath: sourcePath, dataDirectory: OpenWebUIDatabase.dataDirectory(loaded.environment.values)).map { try lockOrRefuse($0, "move") } }
         let stop = StopRequests { timeout in waitForStop(context.inbox, timeout) }
         let settings = try readiness.settings(options)
         try failing { try ensureSchema(target, url: targetURL, environment: loaded.environment, readiness: settings, context: context, stop: stop, logger: logger) }
@@ -104,15 +104,6 @@ struct MoveToPostgresCommand: StartedCommand {
         return path
     }
 
-    /// Held through the move: a run that starts meanwhile waits for it; any holder refuses the move.
-    private func takeLock(_ locked: (label: String, folder: String)) throws -> FileLock {
-        switch try FileLock.tryAcquire(DataDirectoryLock.path(locked.folder)) {
-        case .acquired(let lock): return lock
-        case .held(let holder):
-            throw CommandFailure("refusing to move: a mai-entrypoint run, \(holder), holds \(locked.label) \(locked.folder); stop the server first (docker stop), then run the move in a one-off container")
-        }
-    }
-
     private func ensureSchema(_ target: PostgresTarget, url: String, environment: EnvironmentBlock, readiness: ReadinessSettings,
                               context: StartContext, stop: StopRequests, logger: Logger) throws {
         let connection = try PostgresConnection(target: target, timeout: .seconds(30), stop: stop)
@@ -138,7 +129,7 @@ struct MoveToPostgresCommand: StartedCommand {
     }
 
     private func move(from sourcePath: String, to target: PostgresTarget, stop: StopRequests) throws -> MoveReport {
-        let progress = MoveProgress()
+        let progress = MoveProgress(logger: Logger(label: "mai-entrypoint"))
         do {
             let source = try SQLiteConnection(path: sourcePath, mode: .readOnly, busyTimeout: .seconds(5), stop: stop)
             let connection = try PostgresConnection(target: target, timeout: .seconds(30), stop: stop)
@@ -171,13 +162,20 @@ struct MoveToPostgresCommand: StartedCommand {
     }
 }
 
-/// Progress on stderr: a live line on a terminal, otherwise one line every 5 s (rows per table, rate).
+/// Progress on stderr: a live line on a terminal, otherwise a log line (in the log format, JSON included) when
+/// the copy starts and one every 5 s (rows per table, rate).
 final class MoveProgress {
-    private let live = isatty(STDERR_FILENO) == 1
+    private let logger: Logger
+    private let live: Bool
     private var started = MonotonicInstant.now()
     private var lastLine: MonotonicInstant?
     private var total = 0
     private var showing = false
+
+    init(logger: Logger) {
+        self.logger = logger
+        live = isatty(STDERR_FILENO) == 1 && KnownLogSettings.value?.format != .json
+    }
 
     func report(_ event: DatabaseMove.Event) {
         switch event {
@@ -188,40 +186,24 @@ final class MoveProgress {
         case .copied(let table, let rows, let ofRows, let movedSoFar):
             let now = MonotonicInstant.now()
             let interval: Duration = live ? .milliseconds(200) : .seconds(5)
-            guard lastLine.map({ $0.duration(to: now) >= interval }) ?? (started.duration(to: now) >= interval) else { return }
+            guard (lastLine ?? started).duration(to: now) >= interval else { return }
             lastLine = now
-            let seconds = max(0.001, started.duration(to: now).totalSeconds)
-            write("moving \(table): \(rows)/\(ofRows) rows; \(movedSoFar)/\(total) in all, \(Int(Double(movedSoFar) / seconds)) rows/s", final: !live)
+            let rate = Int(Double(movedSoFar) / max(0.001, started.duration(to: now).totalSeconds))
+            write("moving \(table): \(rows)/\(ofRows) rows; \(movedSoFar)/\(total) in all, \(rate) rows/s", final: false)
         case .verifying:
             write("verifying: row counts and digests of every table", final: true)
         }
     }
 
+    /// Ends a live line that a failure line is about to follow.
     func finish() { if showing { writeAll(STDERR_FILENO, "\n") } }
 
     private func write(_ text: String, final: Bool) {
-        let line = escapingControlCharacters(LogRedaction.redact(text))
-        if live {
-            writeAll(STDERR_FILENO, "\r\u{1B}[K" + line + (final ? "\n" : ""))
-            showing = !final
-        } else {
-            writeAll(STDERR_FILENO, line + "\n")
-        }
+        guard live else { return logger.info("\(text)") }
+        writeAll(STDERR_FILENO, "\r\u{1B}[K" + escapingControlCharacters(LogRedaction.redact(text)) + (final ? "\n" : ""))
+        showing = !final
     }
 }
 
 private func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
 private func leftPad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
-
-/// Runs `body`; a failure becomes one error line and status 1 (a usage error stays 2, an exit status stays).
-private func failing<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as UsageError {
-        throw error
-    } catch let error as ExitCode {
-        throw error
-    } catch {
-        EntryPoint.fail("\(error)", status: 1)
-    }
-}

@@ -44,6 +44,10 @@ struct OpenWebUIDataStep {
             record = try AlembicRecord.read(connection)
         } catch .interrupted(let signal) {
             throw stopped(by: signal)
+        } catch .sqlite(let failure) where failure.isRefusedLink {
+            // A link, or a file swapped in after the check: the server's user is at work in DATA_DIR.
+            logger.error("not starting the server: \(failure)")
+            throw ExitCode(1)
         } catch {
             try backupFailed("cannot read Open WebUI's revision in \(path): \(error)")
             return
@@ -92,6 +96,9 @@ struct OpenWebUIDataStep {
                         metadata: ["revision": "\(revisions.joined(separator: ","))", "head": "\(head.joined(separator: ","))"])
             for name in made.deleted {
                 logger.info("deleted the old backup \(store.directory)/\(name) (--keep-backups \(settings.keepBackups))")
+            }
+            for link in made.links {
+                logger.warning("\(link) is a symbolic link (not followed): not a backup, the retention neither counts nor deletes it; move it away")
             }
         } catch .database(.interrupted(let signal)) {
             throw stopped(by: signal)

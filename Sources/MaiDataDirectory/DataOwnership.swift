@@ -148,10 +148,9 @@ private struct OwnershipWalk {
     }
 }
 
+/// 0:0 when fstat fails: it then matches no folder's identity.
 private func identity(of descriptor: Int32) -> FileIdentity {
-    var info = stat()
-    guard fstat(descriptor, &info) == 0 else { return FileIdentity(device: 0, inode: 0) }
-    return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    FileIdentity.of(descriptor: descriptor) ?? FileIdentity(device: 0, inode: 0)
 }
 
 /// The names in a folder as bytes (NUL-terminated), `.` and `..` left out; read whole before anything in it changes.

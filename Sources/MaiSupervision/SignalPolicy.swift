@@ -5,8 +5,11 @@ import MaiSystem
 public enum SignalAction: Equatable, Sendable {
     /// CHLD: collect exited children.
     case reap
-    /// TERM or INT: start a graceful stop (or, during one, kill at once).
+    /// TERM or INT: a request to stop, for the stop sequence. The first is held while the server starts,
+    /// drained (a TERM, with `--drain`) or forwarded; a later one is forwarded too, as tini does. Nothing here
+    /// kills: KILL comes only from the stop deadline.
     case stop
+    /// Any other signal: forwarded as it came, to the child or, with `--signal-group`, its process group.
     case forward
     /// Not forwarded: faults of the supervisor itself, job control while a terminal is attached,
     /// and signals the supervisor raised on itself (a write to a closed pipe).

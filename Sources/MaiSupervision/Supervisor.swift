@@ -22,7 +22,6 @@ public struct Supervisor: ~Copyable {
 
     private var child: pid_t = 0
     private var childStarted = MonotonicInstant.now()
-    private var childStatus: ExitStatus?
     private var readiness: Readiness?
     private var relays: [OutputRelay] = []
     private var orphansKilled = 0
@@ -32,10 +31,6 @@ public struct Supervisor: ~Copyable {
     private var reapAgainAt: MonotonicInstant?
     /// Called once, when the server has settled: ready, given up on, or exited (see `settled()`).
     private var whenSettled: (() -> Void)?
-    /// The state file this run wrote, to remove at the end; nil when none was (no drain, or it failed).
-    private var publishedState: SupervisorState?
-    /// When the stop signal was forwarded: the program exits at most stop timeout + `lastWords` after it.
-    private var forwardedAt: MonotonicInstant?
     /// The follow-up's pid while it runs (0: not started or reaped), and whether a required one failed.
     private var followUp: pid_t = 0
     private var requiredFollowUpFailed = false
@@ -51,7 +46,7 @@ public struct Supervisor: ~Copyable {
         self.policy = SignalPolicy(terminalAttached: isatty(STDIN_FILENO) == 1)
         self.sequence = StopSequence(stopTimeout: configuration.stopTimeout, orphanGrace: configuration.orphanGrace,
                                      startupGrace: configuration.readiness?.startupGrace ?? .zero,
-                                     drain: configuration.drain)
+                                     drain: configuration.drain, serverStarting: configuration.readiness != nil)
     }
 
     /// Makes sure orphans come back to this process when it is not PID 1; returns the mode for the start line.
@@ -72,11 +67,12 @@ public struct Supervisor: ~Copyable {
             if let due = reapAgainAt, now >= due { reapChildren() }
             pumpRelays(ready, now: now)
             handleReadiness(ready)
-            let processesLeft = orphansMayRemain()
-            perform(sequence.timePassed(now: .now(), processesLeft: processesLeft))
+            let processesLeft = sequence.childStatus != nil && childrenMayRemain()
+            perform(transition { $0.timePassed(now: .now(), processesLeft: processesLeft) })
             flushOutput()
         }
-        if publishedState != nil { configuration.stateFile.remove() }
+        // Whether or not this run managed to write it: a file it could not replace is stale anyway.
+        if configuration.drain > .zero { configuration.stateFile.remove() }
         finishOutput()
         return outcome()
     }
@@ -98,7 +94,7 @@ public struct Supervisor: ~Copyable {
         }
         // Before the child exists: a file a previous life left (it would be stale anyway) is replaced first.
         // `starting` until the server is seen ready (see `SupervisorState.starting`).
-        if configuration.drain > .zero { publish(configuration.readiness == nil ? .running : .starting) }
+        if let state = healthState { publish(state) }
         child = try spawnProcess(command, options: options)
         childStarted = MonotonicInstant.now()
         var metadata: Logger.Metadata = ["pid": .stringConvertible(child), "command": "\(command.map(displayText).joined(separator: " "))"]
@@ -116,7 +112,7 @@ public struct Supervisor: ~Copyable {
     // MARK: The follow-up
 
     private mutating func startFollowUp() {
-        guard let task = configuration.followUp, followUp == 0, !requiredFollowUpFailed, childStatus == nil,
+        guard let task = configuration.followUp, followUp == 0, !requiredFollowUpFailed, sequence.childStatus == nil,
               sequence.stopSignal == nil else { return }
         var options = SpawnOptions(environment: task.environment)
         // The server's group keeps the terminal: the follow-up reads nothing from it.
@@ -140,14 +136,14 @@ public struct Supervisor: ~Copyable {
     /// A follow-up that failed, with --init-required, stops the server as a TERM would; the run then exits 1.
     /// One stopped by our own stop says nothing: the stop is what happened.
     private mutating func followUpEnded(_ status: ExitStatus, _ task: SupervisorConfiguration.FollowUp) {
-        guard status != .exited(0), sequence.stopSignal == nil, childStatus == nil else { return }
+        guard status != .exited(0), sequence.stopSignal == nil, sequence.childStatus == nil else { return }
         guard task.required else {
             logger.warning("the server goes on without usage tracking")
             return
         }
         requiredFollowUpFailed = true
         logger.error("stopping the server: usage tracking is required (--init-required) and was not initialized after the app's migrations")
-        perform(sequence.stopRequested(.terminate, serverStarting: false, now: .now()))
+        perform(transition { $0.stopRequested(.terminate, now: .now()) })
     }
 
     // MARK: Waiting
@@ -206,7 +202,7 @@ public struct Supervisor: ~Copyable {
         for relay in relays {
             do { try relay.drain() } catch { report(error) }
         }
-        let deadline = forwardedAt?.advanced(by: configuration.stopTimeout + Supervisor.lastWords)
+        let deadline = sequence.stop?.deadline.advanced(by: Supervisor.lastWords)
         for sink in [standardOutputSink, standardErrorSink] {
             sink.flushWaiting { stopRequestPending() || deadline.map { MonotonicInstant.now() >= $0 } ?? false }
         }
@@ -223,21 +219,12 @@ public struct Supervisor: ~Copyable {
 
     private mutating func handleReadiness(_ ready: Set<Int32>) {
         let url = readiness?.url.description ?? ""
-        let step = readiness?.step(readyDescriptors: ready)
-        defer { if configuration.stopWhenReady, readiness?.finished == true, sequence.stopSignal == nil { stopReadyServer() } }
-        switch step {
+        switch readiness?.step(readyDescriptors: ready) {
         case .ready(let elapsed)?:
-            // Published first: the health check turns green only once a TERM would be taken for a ready server's.
-            publishRunning()
-            logger.info("Web server ready after \(elapsed.secondsText) s", metadata: ["url": "\(url)"])
-            settled()
-            perform(sequence.serverSettled(now: .now()))
+            serverSettled { $0.info("Web server ready after \(elapsed.secondsText) s", metadata: ["url": "\(url)"]) }
         case .gaveUp?:
-            publishRunning()
             let timeout = readiness?.configuration.readyTimeout.secondsText ?? ""
-            logger.warning("Web server not ready after \(timeout) s; no longer probing", metadata: ["url": "\(url)"])
-            settled()
-            perform(sequence.serverSettled(now: .now()))
+            serverSettled { $0.warning("Web server not ready after \(timeout) s; no longer probing", metadata: ["url": "\(url)"]) }
         case .switched(let previous, let next)?:
             logger.info("readiness probe follows the server to port \(next.address.port)", metadata: [
                 "url": "\(next)", "previous_url": "\(previous)",
@@ -247,15 +234,18 @@ public struct Supervisor: ~Copyable {
         }
     }
 
-    /// `stopWhenReady`: the stop a TERM to a ready server would make (no start-up hold, no drain: no client).
-    private mutating func stopReadyServer() {
+    /// Ready, or given up on. The sequence (and the state file) first: `healthcheck` turns green only once a TERM
+    /// would be taken for a ready server's, and a stop `settled()` asks for (a required follow-up that cannot
+    /// start) is not held. A held stop goes out after `settled()`, which starts no follow-up then.
+    private mutating func serverSettled(_ announce: (Logger) -> Void) {
+        let released = transition { $0.serverSettled(now: .now()) }
+        announce(logger)
+        settled()
+        perform(released)
+        // `stopWhenReady`: the stop a TERM to a ready server would make (no start-up hold: it is ready).
+        guard configuration.stopWhenReady, sequence.state == .running else { return }
         logger.info("stopping the server: its start was all this run was for")
-        perform(sequence.stopRequested(.terminate, serverStarting: false, now: .now()))
-    }
-
-    private var serverStarting: Bool {
-        guard let readiness else { return false }
-        return !readiness.finished
+        perform(transition { $0.stopRequested(.terminate, now: .now()) })
     }
 
     // MARK: Signals
@@ -283,7 +273,7 @@ public struct Supervisor: ~Copyable {
         for (signal, action) in zip(received.map(\.signal), actions) {
             switch action {
             case .reap: continue
-            case .stop: perform(sequence.stopRequested(signal, serverStarting: serverStarting, now: .now()))
+            case .stop: perform(transition { $0.stopRequested(signal, now: .now()) })
             case .forward: forward(signal)
             case .ignore: logger.debug("signal not forwarded", metadata: ["signal": "\(signal)"])
             }
@@ -293,7 +283,7 @@ public struct Supervisor: ~Copyable {
     private var forwardTarget: pid_t { configuration.signalGroup ? -child : child }
 
     private mutating func forward(_ signal: Signal) {
-        guard childStatus == nil else {
+        guard sequence.childStatus == nil else {
             logger.debug("signal not forwarded: the child has exited", metadata: ["signal": "\(signal)"])
             return
         }
@@ -307,6 +297,15 @@ public struct Supervisor: ~Copyable {
 
     // MARK: The stop sequence
 
+    /// Feeds the sequence one event; when that changes what `healthcheck` must answer, the state file says so
+    /// before any action is carried out (it fails from the first stop request on: held, draining or forwarded).
+    private mutating func transition(_ event: (inout StopSequence) -> [StopSequence.Action]) -> [StopSequence.Action] {
+        let before = healthState
+        let actions = event(&sequence)
+        if let after = healthState, after != before { publish(after) }
+        return actions
+    }
+
     private mutating func perform(_ actions: [StopSequence.Action]) {
         for action in actions { perform(action) }
     }
@@ -314,16 +313,13 @@ public struct Supervisor: ~Copyable {
     private mutating func perform(_ action: StopSequence.Action) {
         switch action {
         case .hold(let signal, _):
-            announceStopping()
             logger.warning("stop requested while the web server is starting; waiting up to \(sequence.startupGrace.secondsText) s",
                            metadata: ["signal": "\(signal)"])
         case .drain(let signal, _):
-            announceStopping()
             logger.info("draining for \(configuration.drain.secondsText) s before forwarding \(signal)", metadata: [
                 "signal": "\(signal)", "pid": .stringConvertible(forwardTarget),
             ])
         case .beginStop(let signal, let why, _):
-            announceStopping()
             switch why {
             case .graceOver:
                 logger.warning("the web server is still not ready; forwarding the stop", metadata: ["signal": "\(signal)"])
@@ -338,7 +334,6 @@ public struct Supervisor: ~Copyable {
                 "signal": "\(signal)", "pid": .stringConvertible(forwardTarget), "stop_timeout": "\(configuration.stopTimeout.secondsText)s",
             ])
             send(signal, to: forwardTarget)
-            forwardedAt = forwardedAt ?? .now()
             // The follow-up waits for a server that is going away: it ends now, with its database work rolled back.
             if followUp != 0 { send(.terminate, to: followUp) }
         case .forward(let signal):
@@ -377,24 +372,14 @@ public struct Supervisor: ~Copyable {
 
     // MARK: The state file
 
-    /// The server settled (ready, or no longer probed) with no stop asked for: the server's answer decides.
-    private mutating func publishRunning() {
-        guard configuration.drain > .zero, publishedState == .starting else { return }
-        publish(.running)
-    }
-
-    /// With a drain, `healthcheck` fails from the first stop request on, held, draining or forwarded.
-    private mutating func announceStopping() {
-        guard configuration.drain > .zero, publishedState != .stopping else { return }
-        publish(.stopping)
-    }
+    /// What `healthcheck` must answer now; nil without a drain: no file is written then.
+    private var healthState: SupervisorState? { configuration.drain > .zero ? sequence.healthState : nil }
 
     /// Tells `healthcheck` the state. A failure is logged once, as a warning, and changes nothing else: the
     /// drain still delays the TERM, and the health check goes on asking the server.
     private mutating func publish(_ state: SupervisorState) {
         do {
             try configuration.stateFile.write(state)
-            publishedState = state
         } catch {
             guard reportedFailures.insert("state file").inserted else { return }
             logger.warning("cannot write the state file; healthcheck will not fail during the drain", metadata: [
@@ -425,23 +410,23 @@ public struct Supervisor: ~Copyable {
         }
     }
 
+    /// The sequence learns of the exit first: `settled()` then starts no follow-up.
     private mutating func childReaped(_ status: ExitStatus) {
-        childStatus = status
         readiness?.cancel()
+        let wasDraining = sequence.isDraining, processesLeft = childrenMayRemain()
+        let actions = transition { $0.childHasExited(status, processesLeft: processesLeft, now: .now()) }
         settled()
         logger.info("child exited", metadata: [
             "pid": .stringConvertible(child), "status": "\(status)", "uptime": "\(childStarted.duration(to: .now()).secondsText)s",
         ])
-        if sequence.isDraining {
+        if wasDraining {
             logger.info("the child exited during the drain; no stop signal to forward", metadata: ["pid": .stringConvertible(child)])
         }
-        let processesLeft = orphansMayRemain()
-        perform(sequence.childHasExited(processesLeft: processesLeft, now: .now()))
+        perform(actions)
     }
 
     /// Whether any child of ours is left; when the kernel cannot tell, assume so (the sequence still ends).
-    private mutating func orphansMayRemain() -> Bool {
-        guard sequence.childExited || childStatus != nil else { return false }
+    private mutating func childrenMayRemain() -> Bool {
         do { return try hasChildren() } catch {
             report(error)
             return true
@@ -467,16 +452,10 @@ public struct Supervisor: ~Copyable {
 
     // MARK: Outcome
 
+    /// A required follow-up that failed makes the run exit 1, whatever the server's status.
     private func outcome() -> SupervisionOutcome {
-        let status = childStatus ?? .exited(0)
-        let reason: StopReason = sequence.stopSignal == nil ? .exitedOnItsOwn
-            : sequence.killedAtDeadline ? .killedAtDeadline : .cleanStop
-        var exitStatus = status.shellStatus
-        if requiredFollowUpFailed { return SupervisionOutcome(childStatus: status, reason: reason, exitStatus: 1) }
-        if configuration.cleanStopStatus, reason == .cleanStop, case .signaled(let signal) = status,
-           SignalPolicy.isStopRequest(signal) {
-            exitStatus = 0
-        }
-        return SupervisionOutcome(childStatus: status, reason: reason, exitStatus: exitStatus)
+        let outcome = sequence.outcome(cleanStopStatus: configuration.cleanStopStatus)
+        guard requiredFollowUpFailed else { return outcome }
+        return SupervisionOutcome(childStatus: outcome.childStatus, reason: outcome.reason, exitStatus: 1)
     }
 }

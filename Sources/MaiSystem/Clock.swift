@@ -34,6 +34,7 @@ public struct WallClockTime: Sendable {
     public static func now() -> WallClockTime {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
+        if let fixed = testClockSeconds() { ts = timespec(tv_sec: fixed, tv_nsec: 0) }
         var seconds = ts.tv_sec
         var fields = tm()
         gmtime_r(&seconds, &fields)

@@ -51,8 +51,27 @@ func injectedFault(_ call: String) -> Int32? {
     if let remaining = faultRules[index].remaining { faultRules[index].remaining = remaining - 1 }
     return faultRules[index].errno
 }
+
+nonisolated(unsafe) private var stoppedAt: Set<String> = []
+
+/// `MAI_ENTRYPOINT_TEST_STOP_AT=POINT`: the process stops itself (SIGSTOP, which no mask holds back) the first
+/// time it reaches POINT, so that a test can change the file system at that very moment (swap a file between
+/// a check and an open) and then let it go on with SIGCONT.
+public func testStopPoint(_ point: String) {
+    guard let raw = getenv("MAI_ENTRYPOINT_TEST_STOP_AT"), String(cString: raw) == point,
+          stoppedAt.insert(point).inserted else { return }
+    raise(SIGSTOP)
+}
+
+/// `MAI_ENTRYPOINT_TEST_CLOCK=SECONDS`: the wall clock reads these seconds since the epoch (and 0 ms), so that a
+/// test can know a name made from the time (restore's `.before-restore-<time>`) before the run.
+func testClockSeconds() -> Int? {
+    getenv("MAI_ENTRYPOINT_TEST_CLOCK").flatMap { Int(String(cString: $0)) }
+}
 #else
 @inline(__always) func injectedFault(_ call: String) -> Int32? { nil }
+@inline(__always) public func testStopPoint(_ point: String) {}
+@inline(__always) func testClockSeconds() -> Int? { nil }
 #endif
 
 /// Runs a system call that returns -1 with errno on failure, unless a test build injects a failure first.

@@ -86,7 +86,7 @@ public func realPath(_ path: String) -> String? {
 
 /// Which file a path names: device and inode, as stat(2) gives them (links followed). Two paths name the same
 /// file exactly when these are equal, whatever links or mounts lie between.
-public struct FileIdentity: Equatable, Sendable {
+public struct FileIdentity: Hashable, Sendable, CustomStringConvertible {
     public let device: UInt64
     public let inode: UInt64
 
@@ -95,9 +95,21 @@ public struct FileIdentity: Equatable, Sendable {
         self.inode = inode
     }
 
+    /// `device:inode`, as `stat -c %d:%i` prints them.
+    public var description: String { "\(device):\(inode)" }
+
+    init(_ info: stat) { self.init(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) }
+
     public static func of(_ path: String) -> FileIdentity? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
-        return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+        return FileIdentity(info)
+    }
+
+    /// fstat(2) of an open descriptor: the file it holds, whatever its name is now.
+    public static func of(descriptor: Int32) -> FileIdentity? {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return nil }
+        return FileIdentity(info)
     }
 }

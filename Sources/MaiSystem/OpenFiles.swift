@@ -28,6 +28,19 @@ public func processesWithOpen(_ paths: [String]) -> [FileOpener] {
     return found
 }
 
+/// This process's open descriptors (/proc/self/fd); nil when /proc cannot be read. The directory stream's own
+/// descriptor is among the names read and is left out.
+public func openDescriptors() -> Set<Int32>? {
+    guard let directory = opendir("/proc/self/fd") else { return nil }
+    defer { closedir(directory) }
+    let own = dirfd(directory)
+    var descriptors: Set<Int32> = []
+    while let entry = readdir(directory) {
+        if let fd = Int32(entryName(entry)), fd != own { descriptors.insert(fd) }
+    }
+    return descriptors
+}
+
 private func entryName(_ entry: UnsafeMutablePointer<dirent>) -> String {
     withUnsafeBytes(of: entry.pointee.d_name) { raw in
         String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)

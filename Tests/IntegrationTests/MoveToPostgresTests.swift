@@ -120,9 +120,47 @@ struct MoveToPostgresTests {
         #expect(lines.contains { $0.hasPrefix("moved ") && $0.contains("verified in") }, "\(moved.stdout)")
         #expect(lines.contains { $0.hasPrefix("replaced what the target held: 1 rows in config") }, "\(moved.stdout)")
         #expect(lines.last?.hasPrefix("next: set DATABASE_URL") == true, "\(moved.stdout)")
-        #expect(moved.stderrLines.contains { $0.hasPrefix("moving ") && $0.hasSuffix(" tables") }, "\(moved.stderr)")
+        #expect(moved.stderrLines.contains { $0.contains("info: moving ") && $0.hasSuffix(" tables") }, "\(moved.stderr)")
         let password = try #require(URLComponents(string: url)?.password)
         #expect(!(moved.stdout + moved.stderr).contains(password))
+    }
+
+    @Test("--to-file (a Docker secret, its newline dropped) and --log-format json: every line a JSON object, no password in any")
+    func secretFileAndJSON() throws {
+        let source = try Source()
+        let url = try Self.target()
+        let secret = try makeTemporaryDirectory().appendingPathComponent("database_url").path
+        try (url + "\n").write(toFile: secret, atomically: true, encoding: .utf8)
+        let moved = try Self.move(source, ["--to-file", secret, "--log-format", "json"])
+        #expect(moved.process.terminationStatus == 0, "\(moved.stderr)")
+        #expect(!moved.stderrLines.isEmpty && moved.stderrLines.allSatisfy { $0.hasPrefix("{") }, "\(moved.stderr)")
+        #expect(moved.stderr.contains("moving "))
+        let password = try #require(URLComponents(string: url)?.password)
+        #expect(!(moved.stdout + moved.stderr).contains(password))
+        #expect(try ClusterForTests.psql(url, "SELECT COUNT(*) FROM chat") == ["2"])
+
+        let missing = try Self.move(source, ["--to-file", secret + ".missing", "--log-format", "json"])
+        #expect(missing.process.terminationStatus == 1)
+        #expect(missing.stderrLines.last?.hasPrefix("{") == true && missing.stderr.contains("--to-file"), "\(missing.stderr)")
+    }
+
+    @Test("on a terminal, progress is one live line rewritten in place, not log lines")
+    func liveLine() throws {
+        let source = try Source()
+        let url = try Self.target()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [child("with_pty.py"), programPath, "move-to-postgresql", "--to", url]
+        process.environment = ProcessInfo.processInfo.environment.merging(source.environment) { $1 }
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(text.contains("exit 0"), "\(text)")
+        #expect(text.contains("\r\u{1B}[Kmoving "), "\(text)")
+        #expect(!text.contains("info: moving "), "\(text)")
     }
 
     @Test("a target that holds users is refused and left as it was; --replace empties it and moves, in one transaction")

@@ -34,5 +34,8 @@ int cmai_setgroups(size_t count, const gid_t *groups);
 long cmai_getrandom(void *buffer, size_t length);
 /// renameat2(2) with RENAME_NOREPLACE: fails with EEXIST instead of replacing the target.
 int cmai_rename_noreplace(int fromfd, const char *from, int tofd, const char *to);
+/// openat(2) of a folder with O_PATH | O_DIRECTORY | O_CLOEXEC (and O_NOFOLLOW when `nofollow`): a handle for
+/// the *at calls that needs only search permission on the way (O_PATH sits behind _GNU_SOURCE).
+int cmai_open_folder(int dirfd, const char *name, int nofollow);
 
 #endif

@@ -104,7 +104,7 @@ public struct DatabaseMove {
             while chunk.count < PostgresConnection.copyChunk {
                 guard try reader.next(into: &chunk) else { return false }
                 done += 1
-                if done % 4096 == 0 { progress(.copied(table: table.source.name, rows: done, ofRows: table.source.rows, movedSoFar: movedBefore + done)) }
+                if done % 256 == 0 { progress(.copied(table: table.source.name, rows: done, ofRows: table.source.rows, movedSoFar: movedBefore + done)) }
             }
             return true
         }

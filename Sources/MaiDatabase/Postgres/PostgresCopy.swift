@@ -80,7 +80,7 @@ extension PostgresConnection {
             try awaitSocket(Int16(POLLOUT))
         }
         try flushAll()
-        if failure != nil { try? readResults(keepRows: false) }
+        if failure != nil { _ = try? readResults(keepRows: false) }
     }
 
     /// PQflush until nothing is left; while the server's answers fill the other direction, they are read

@@ -1,5 +1,6 @@
 import CSQLite
 import Glibc
+import MaiSystem
 
 /// A connection to one SQLite file through the system's libsqlite3.
 public final class SQLiteConnection: SQLConnection {
@@ -17,9 +18,11 @@ public final class SQLiteConnection: SQLConnection {
     let handle: OpaquePointer
     let busyWait: SQLiteBusyWait
 
-    /// `busyTimeout` bounds each wait for another process's lock; `stop` can cut it short.
-    public init(path: String, mode: Mode, busyTimeout: Duration, stop: StopRequests) throws(DatabaseError) {
-        let handle = try Self.open(path, mode)
+    /// `busyTimeout` bounds each wait for another process's lock; `stop` can cut it short. `folder`, when given,
+    /// holds the file (`path` is then `folder.path(of: name)`): the file is checked (and made) from that
+    /// descriptor, not from its folder's path looked up again, which a link could have replaced meanwhile.
+    public init(path: String, mode: Mode, busyTimeout: Duration, stop: StopRequests, folder: Folder? = nil) throws(DatabaseError) {
+        let handle = try Self.open(path, mode, folder: folder)
         let busyWait = SQLiteBusyWait(timeout: busyTimeout, stop: stop)
         busyWait.install(on: handle)
         if mode != .readOnly && sqlite3_db_readonly(handle, "main") == 1 {
@@ -34,26 +37,71 @@ public final class SQLiteConnection: SQLConnection {
 
     deinit { sqlite3_close_v2(handle) }
 
-    private static func open(_ path: String, _ mode: Mode) throws(DatabaseError) -> OpaquePointer {
+    private static func open(_ path: String, _ mode: Mode, folder: Folder?) throws(DatabaseError) -> OpaquePointer {
         var pointer: OpaquePointer?
+        let checked = try checkedFile(path, create: mode == .readWriteCreate, folder: folder)
         let access = switch mode {
         case .readOnly: SQLITE_OPEN_READONLY
         case .readWriteExisting: SQLITE_OPEN_READWRITE
-        case .readWriteCreate: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        // Made by `checkedFile` when it was missing: SQLite itself creates no database file.
+        case .readWriteCreate: checked == nil ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READWRITE
         }
+        testStopPoint("sqlite-open:" + splitPath(path).name)
+        let before = openDescriptors()
         // NOMUTEX: one thread uses the connection. URI off: a path is a path, even with `?` or `file:`.
-        // NOFOLLOW (SQLite 3.31+): a database file that is a symbolic link is not opened (SQLITE_CANTOPEN); as root,
-        // a link planted in the server's data folder would otherwise be followed, even to create its target.
+        // NOFOLLOW (SQLite 3.31+): a database file that is a symbolic link, or lies under one, is not opened
+        // (SQLITE_CANTOPEN_SYMLINK); SQLite opens the file and its journals with O_NOFOLLOW besides.
         let result = sqlite3_open_v2(path, &pointer, access | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, nil)
         guard let pointer else { throw .sqlite(SQLiteFailure(path: path, code: SQLITE_NOMEM, message: "out of memory")) }
         guard result == SQLITE_OK else {
-            let failure = SQLiteFailure(path: path, code: sqlite3_extended_errcode(pointer),
-                                        systemErrno: sqlite3_system_errno(pointer), message: String(cString: sqlite3_errmsg(pointer)))
+            let code = sqlite3_extended_errcode(pointer)
+            let message = code == SQLiteFailure.refusedLink
+                ? "\(path) is a symbolic link or lies under one (not followed)" : String(cString: sqlite3_errmsg(pointer))
+            let failure = SQLiteFailure(path: path, code: code, systemErrno: sqlite3_system_errno(pointer), message: message)
             sqlite3_close_v2(pointer)
             throw .sqlite(failure)
         }
+        guard let checked, opened(checked, path: path, before: before, after: openDescriptors()) else {
+            sqlite3_close_v2(pointer)
+            throw .sqlite(SQLiteFailure(path: path, code: SQLiteFailure.refusedLink,
+                                        message: "\(path) was replaced between its check and SQLite's open (another file took its name); nothing was read or written through it"))
+        }
         sqlite3_extended_result_codes(pointer, 1)
         return pointer
+    }
+
+    /// The file SQLite is about to open by name, looked at first from its folder's descriptor without following a
+    /// link (the folder may be the server's user's, and this program root); made there first (O_EXCL, mode 0644
+    /// as SQLite makes it) when `create` and missing. nil when it cannot be looked at: SQLite then says why
+    /// it cannot open it, and a file it does open after all is refused.
+    private static func checkedFile(_ path: String, create: Bool, folder given: Folder?) throws(DatabaseError) -> FileIdentity? {
+        let (directory, name) = splitPath(path)
+        do throws(SystemError) {
+            let folder: Folder
+            if let given { folder = given } else { folder = try Folder(directory) }
+            if create {
+                do throws(SystemError) {
+                    close(try folder.open(name, O_RDWR | O_CREAT | O_EXCL, mode: 0o644))
+                } catch where error.errno == EEXIST {}
+            }
+            return try folder.regularFile(name)?.identity
+        } catch where error.isLink {
+            throw .sqlite(SQLiteFailure(path: path, code: SQLiteFailure.refusedLink, message: "\(path) is a symbolic link (not followed)"))
+        } catch {
+            return nil
+        }
+    }
+
+    /// Whether SQLite holds the checked file. Its open is by name: some descriptor of this process must now be
+    /// on the checked file (the program itself keeps none on it: `checkedFile` closes what it makes). Usually it
+    /// is the one new since `before`; SQLite may instead reuse one it kept for the same file (an earlier
+    /// connection), and in a test process other threads open and close descriptors meanwhile, so every
+    /// descriptor is looked at. A swapped file is refused: SQLite's new descriptor is on another file, and none is
+    /// on the checked one. Without /proc, or with nothing new and nothing on it, the name is looked at again.
+    private static func opened(_ checked: FileIdentity, path: String, before: Set<Int32>?, after: Set<Int32>?) -> Bool {
+        guard let before, let after else { return FileIdentity.of(path) == checked }
+        if after.contains(where: { FileIdentity.of(descriptor: $0) == checked }) { return true }
+        return after.subtracting(before).isEmpty && FileIdentity.of(path) == checked
     }
 
     public func execute(_ sql: String) throws(DatabaseError) {
@@ -101,4 +149,11 @@ public final class SQLiteConnection: SQLConnection {
         return .sqlite(SQLiteFailure(path: path, code: sqlite3_extended_errcode(handle),
                                      systemErrno: sqlite3_system_errno(handle), message: String(cString: sqlite3_errmsg(handle))))
     }
+}
+
+/// The folder (`.` for a bare name, `/` at the root) and the file's name.
+func splitPath(_ path: String) -> (directory: String, name: String) {
+    guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+    let directory = slash == path.startIndex ? "/" : String(path[..<slash])
+    return (directory, String(path[path.index(after: slash)...]))
 }

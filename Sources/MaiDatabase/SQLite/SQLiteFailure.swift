@@ -21,7 +21,12 @@ public struct SQLiteFailure: Equatable, Sendable, CustomStringConvertible {
     /// Another process holds the lock: waiting helps. Everything else will fail the same way next time.
     public var isTransient: Bool { [SQLITE_BUSY, SQLITE_LOCKED, SQLITE_PROTOCOL].contains(primaryCode) }
 
-    public var description: String { "SQLite database \(path): \(explanation) (\(codeName))" }
+    /// SQLITE_CANTOPEN_SYMLINK (a C macro Swift does not import): SQLite's refusal of a link on the way to the
+    /// file, and this program's of a file swapped in after its check. Its message is the whole line.
+    public static let refusedLink = SQLITE_CANTOPEN | (6 << 8)
+    public var isRefusedLink: Bool { code == Self.refusedLink }
+
+    public var description: String { isRefusedLink ? message : "SQLite database \(path): \(explanation) (\(codeName))" }
 
     private var explanation: String {
         switch primaryCode {
