@@ -49,13 +49,28 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "MaiSupervisionTests", dependencies: ["MaiSupervision", "MaiLogging", "MaiSystem", "MaiCommandLine", "MaiHealth", "MaiDatabase"]),
+        // Unit tests, one target per module: they need the Swift toolchain and libsqlite3, nothing else (no root,
+        // PostgreSQL, `sqlite3` command, Python or built binary): `scripts/test --fast` runs only these.
+        .testTarget(name: "MaiSystemTests", dependencies: ["MaiSystem"]),
+        .testTarget(name: "MaiLoggingTests", dependencies: ["MaiLogging", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "MaiHealthTests", dependencies: ["MaiHealth", "MaiSystem"]),
+        .testTarget(name: "MaiSupervisionTests", dependencies: ["MaiSupervision", "MaiSystem"]),
+        .testTarget(name: "MaiCommandLineTests", dependencies: ["MaiCommandLine", "MaiDatabase", "MaiSystem"]),
         .testTarget(name: "MaiEnvironmentTests", dependencies: ["MaiEnvironment", "MaiTestSupport"]),
-        // Helpers both database test targets need: the test cluster's URL, a process holding a SQLite lock.
-        .target(name: "MaiTestSupport", path: "Tests/MaiTestSupport"),
         .testTarget(name: "MaiDatabaseTests", dependencies: ["MaiDatabase", "MaiSystem", "MaiTestSupport"]),
         .testTarget(name: "MaiAccountsTests", dependencies: ["MaiAccounts", "MaiSystem"]),
         .testTarget(name: "MaiDataDirectoryTests", dependencies: ["MaiDataDirectory", "MaiAccounts", "MaiSystem"]),
+        // Helpers the test targets share: the test cluster's URL, a process holding a SQLite lock, a log recorder,
+        // the .env fixture corpus.
+        .target(name: "MaiTestSupport", dependencies: ["MaiEnvironment", .product(name: "Logging", package: "swift-log")],
+                path: "Tests/MaiTestSupport"),
+        // Integration tests (every name ends in IntegrationTests: `swift test --skip IntegrationTests` leaves them
+        // out): what needs root, the PostgreSQL cluster scripts/test starts, the `sqlite3` command, Python or the
+        // built binary.
+        .testTarget(name: "MaiSystemIntegrationTests", dependencies: ["MaiSystem"]),
+        .testTarget(name: "MaiEnvironmentIntegrationTests", dependencies: ["MaiEnvironment", "MaiTestSupport"]),
+        .testTarget(name: "MaiDatabaseIntegrationTests", dependencies: ["MaiDatabase", "MaiSystem", "MaiTestSupport", "mai-entrypoint"]),
+        .testTarget(name: "MaiDataDirectoryIntegrationTests", dependencies: ["MaiDataDirectory", "MaiAccounts", "MaiSystem"]),
         .testTarget(name: "IntegrationTests", dependencies: ["MaiSystem", "mai-entrypoint", "MaiTestSupport"], exclude: ["Children"]),
     ],
     swiftLanguageModes: [.v6]

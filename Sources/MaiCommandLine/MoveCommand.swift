@@ -111,21 +111,37 @@ struct MoveToPostgresCommand: StartedCommand {
         guard bootstrap else {
             throw CommandFailure("\(target.display) has no Open WebUI schema: Open WebUI's own migrations make it; run this command with --bootstrap -- followed by the server command (as in the image: open-webui serve, or start.sh), or start Open WebUI once with DATABASE_URL set to the target and stop it, then run this command again")
         }
+        logger.info("making Open WebUI's schema in \(target.display): starting the server until it is ready")
+        let outcome = try runBootstrap(url: url, environment: environment, readiness: readiness, inbox: context.inbox, logger: logger)
+        let again = try PostgresConnection(target: target, timeout: .seconds(30), stop: stop)
+        guard try DatabaseMove.targetRevisions(again) != nil else {
+            throw CommandFailure("the server command ended (\(outcome.childStatus)) without making Open WebUI's schema in \(target.display); its lines above say why")
+        }
+        logger.info("Open WebUI's schema made in \(target.display); the server was stopped (\(outcome.childStatus)), the move begins")
+    }
+
+    /// The server command with DATABASE_URL set to the target (the DATABASE_* parts, the source's, left out), until
+    /// it is ready, then stopped as a TERM would stop it; its output goes to stderr, the report's stdout stays
+    /// the report's. A TERM or INT from outside ends the command (128+N), nothing moved.
+    private func runBootstrap(url: String, environment: EnvironmentBlock, readiness: ReadinessSettings, inbox: SignalInbox,
+                              logger: Logger) throws -> SupervisionOutcome {
         var configuration = SupervisorConfiguration()
         configuration.environment = environment.removing(OpenWebUIDatabase.partVariables).setting([("DATABASE_URL", url)])
         configuration.readiness = try readiness.configuration(port: environment.values["PORT"])
-        configuration.stopWhenReady = true
-        configuration.cleanStopStatus = true
-        configuration.stopTimeout = .seconds(20)
         guard configuration.readiness != nil else { throw UsageError("--bootstrap needs the health URL (--health-url off cannot tell when the schema is made)") }
-        logger.info("making Open WebUI's schema in \(target.display): starting the server until it is ready")
-        try announceStart(logger: logger)
-        let status = try superviseCommand(command.map { Array($0.utf8) }, configuration: configuration, inbox: context.inbox, logger: logger)
-        if let signal = stop.received ?? context.inbox.pendingStopRequest() { throw ExitCode(128 + signal.rawValue) }
-        let again = try PostgresConnection(target: target, timeout: .seconds(30), stop: stop)
-        guard try DatabaseMove.targetRevisions(again) != nil else {
-            throw CommandFailure("the server command ended (exit status \(status)) without making Open WebUI's schema in \(target.display); its lines above say why")
+        configuration.stopWhenReady = true
+        configuration.stopTimeout = .seconds(20)
+        configuration.outputToStandardError = true
+        _ = try Supervisor.prepareReaping()
+        var supervisor = Supervisor(configuration: configuration, inbox: inbox, logger: logger)
+        let outcome: SupervisionOutcome
+        do {
+            outcome = try supervisor.run(command.map { Array($0.utf8) })
+        } catch let error as SpawnError {
+            throw CommandFailure("--bootstrap: \(error.description)")
         }
+        if let signal = supervisor.stopRequest { throw ExitCode(128 + signal.rawValue) }
+        return outcome
     }
 
     private func move(from sourcePath: String, to target: PostgresTarget, stop: StopRequests) throws -> MoveReport {
@@ -183,13 +199,14 @@ final class MoveProgress {
             started = .now()
             total = rows
             write("moving \(rows) rows in \(tables) tables", final: true)
-        case .copied(let table, let rows, let ofRows, let movedSoFar):
+        case .copied(let table, let rows, let ofRows, let moved):
             let now = MonotonicInstant.now()
             let interval: Duration = live ? .milliseconds(200) : .seconds(5)
             guard (lastLine ?? started).duration(to: now) >= interval else { return }
             lastLine = now
-            let rate = Int(Double(movedSoFar) / max(0.001, started.duration(to: now).totalSeconds))
-            write("moving \(table): \(rows)/\(ofRows) rows; \(movedSoFar)/\(total) in all, \(rate) rows/s", final: false)
+            let seconds = max(0.001, started.duration(to: now).totalSeconds)
+            let rate = "\(Int(Double(moved.rows) / seconds)) rows/s, \(megabytes(Double(moved.bytes) / seconds)) MB/s"
+            write("moving \(table): \(rows)/\(ofRows) rows; \(moved.rows)/\(total) rows (\(megabytes(Double(moved.bytes))) MB) in all, \(rate)", final: false)
         case .verifying:
             write("verifying: row counts and digests of every table", final: true)
         }
@@ -203,6 +220,12 @@ final class MoveProgress {
         writeAll(STDERR_FILENO, "\r\u{1B}[K" + escapingControlCharacters(LogRedaction.redact(text)) + (final ? "\n" : ""))
         showing = !final
     }
+}
+
+/// Megabytes with one decimal.
+private func megabytes(_ bytes: Double) -> String {
+    let tenths = Int((bytes / 100_000).rounded())
+    return "\(tenths / 10).\(tenths % 10)"
 }
 
 private func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }

@@ -34,6 +34,9 @@ public struct Supervisor: ~Copyable {
     /// The follow-up's pid while it runs (0: not started or reaped), and whether a required one failed.
     private var followUp: pid_t = 0
     private var requiredFollowUpFailed = false
+    /// The first TERM or INT that asked this program to stop: for a caller whose own stop (`stopWhenReady`)
+    /// ends the child the same way, and who must not go on when it was someone else's.
+    public private(set) var stopRequest: Signal?
 
     /// `whenSettled` runs once the server is ready, the ready timeout has passed or the child has exited; with
     /// no readiness probe, right after the start (there is no other moment to wait for).
@@ -91,6 +94,8 @@ public struct Supervisor: ~Copyable {
             options.standardError = err.writeEnd
             relays.append(try OutputRelay(source: out.readEnd, sink: standardOutputSink, tag: tag))
             relays.append(try OutputRelay(source: err.readEnd, sink: standardErrorSink, tag: tag))
+        } else if configuration.outputToStandardError {
+            options.standardOutput = STDERR_FILENO
         }
         // Before the child exists: a file a previous life left (it would be stale anyway) is replaced first.
         // `starting` until the server is seen ready (see `SupervisorState.starting`).
@@ -273,7 +278,9 @@ public struct Supervisor: ~Copyable {
         for (signal, action) in zip(received.map(\.signal), actions) {
             switch action {
             case .reap: continue
-            case .stop: perform(transition { $0.stopRequested(signal, now: .now()) })
+            case .stop:
+                stopRequest = stopRequest ?? signal
+                perform(transition { $0.stopRequested(signal, now: .now()) })
             case .forward: forward(signal)
             case .ignore: logger.debug("signal not forwarded", metadata: ["signal": "\(signal)"])
             }

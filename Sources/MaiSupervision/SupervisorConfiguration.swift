@@ -17,6 +17,9 @@ public struct SupervisorConfiguration: Sendable {
     public var cleanStopStatus = false
     /// When set, the child's stdout and stderr lines are prefixed with this tag.
     public var outputTag: String?
+    /// Without a tag: the child's stdout is this program's stderr (a subcommand whose stdout is its report,
+    /// `move-to-postgresql --bootstrap`, keeps the server's lines out of it).
+    public var outputToStandardError = false
     /// The child's environment, byte for byte; nil passes the supervisor's own.
     public var environment: EnvironmentBlock?
     /// The user and groups the child runs as; nil: the supervisor's own.

@@ -268,6 +268,23 @@ struct MoveToPostgresTests {
         #expect(try Self.counts(url) == before)
     }
 
+    @Test("a slow target (a trigger that sleeps per row): a progress line every 5 s, with rows and MB per second")
+    func progressOfASlowCopy() throws {
+        let source = try Source(extra: """
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 48)
+            INSERT INTO chat SELECT 'slow-' || i, 'u1', 'slow', '{"text": "' || hex(randomblob(5000)) || '"}', 0, i FROM n;
+            """)
+        let url = try Self.target()
+        try ClusterForTests.psql(url, """
+            CREATE FUNCTION slowly() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(0.25); RETURN NEW; END $$ LANGUAGE plpgsql;
+            CREATE TRIGGER slowly BEFORE INSERT ON chat FOR EACH ROW EXECUTE FUNCTION slowly();
+            """)
+        let moved = try Self.move(source, ["--to", url])
+        #expect(moved.process.terminationStatus == 0, "\(moved.stderr)")
+        let lines = moved.stderrLines.filter { $0.contains("info: moving chat: ") }
+        #expect(!lines.isEmpty && lines.allSatisfy { $0.contains(" rows/s, ") && $0.hasSuffix(" MB/s") }, "\(moved.stderr)")
+    }
+
     @Test("--bootstrap: the server command runs with DATABASE_URL set to the target until ready, is stopped, then the move runs")
     func bootstrap() throws {
         let source = try Source()
@@ -280,9 +297,23 @@ struct MoveToPostgresTests {
         let moved = try Self.move(source, ["--to", url, "--bootstrap", "--", "sh", "-c", starter, "sh"] + server.command(),
                                   environment: server.environment.merging(["DATABASE_HOST": "sqlite-parts-are-not-passed"]) { $1 })
         #expect(moved.process.terminationStatus == 0, "\(moved.stderr)")
-        #expect(moved.stdout.contains("parts: none"), "\(moved.stdout)")
+        // The server's output goes to stderr: stdout is the report alone.
+        #expect(moved.stderr.contains("parts: none"), "\(moved.stderr)")
+        #expect(moved.stdout.hasPrefix("table "), "\(moved.stdout)")
+        #expect(moved.stderr.contains("Open WebUI's schema made in"), "\(moved.stderr)")
         #expect(server.received.first?.hasPrefix("TERM ready=True") == true, "\(server.received)")
         #expect(try ClusterForTests.psql(url, "SELECT id FROM \"user\" ORDER BY id") == ["u1", "u2"])
+
+        // A TERM while the server starts ends the command: 143, nothing moved.
+        let stopped = try ClusterForTests.freshDatabase()
+        let slow = try StandInWebServer()
+        let term = try ProgramProcess(["move-to-postgresql", "--to", stopped, "--bootstrap", "--", "sh", "-c", starter, "sh"] + slow.command(delay: 30),
+                                      environment: source.environment.merging(slow.environment) { $1 }.merging(["MAI_ENTRYPOINT_STARTUP_GRACE": "0"]) { $1 })
+        try term.waitForLog("child started")
+        try slow.waitUntilStarted()
+        try term.signal(SIGTERM)
+        #expect(try term.wait(timeout: .seconds(20)) == 143, "\(term.stderr)")
+        #expect(try ClusterForTests.psql(stopped, "SELECT COUNT(*) FROM \"user\"") == ["0"])
 
         let failing = try ClusterForTests.freshDatabase()
         let failed = try Self.move(source, ["--to", failing, "--bootstrap", "--", "sh", "-c", "exit 3"], environment: server.environment)

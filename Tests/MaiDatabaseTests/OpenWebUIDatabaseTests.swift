@@ -1,5 +1,6 @@
 import Foundation
 import MaiDatabase
+import MaiTestSupport
 import Testing
 
 /// Open WebUI 0.12.4's `open_webui/env.py` (lines 228–303) as a table: each row is an environment and the

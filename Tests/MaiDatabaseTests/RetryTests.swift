@@ -1,5 +1,6 @@
 import MaiDatabase
 import MaiSystem
+import MaiTestSupport
 import Testing
 
 @Suite("Retry with backoff")

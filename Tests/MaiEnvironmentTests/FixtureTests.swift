@@ -1,5 +1,6 @@
 import Foundation
 import MaiEnvironment
+import MaiTestSupport
 import Testing
 
 @Suite struct FixtureTests {

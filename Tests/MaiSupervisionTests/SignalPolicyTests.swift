@@ -53,11 +53,3 @@ import Testing
         #expect(!set.members.contains(Signal(32)) && !set.members.contains(Signal(33)))
     }
 }
-
-@Suite struct ExitStatusTests {
-    @Test func shellStatus() {
-        #expect(ExitStatus.exited(3).shellStatus == 3)
-        #expect(ExitStatus.signaled(.terminate).shellStatus == 143)
-        #expect(ExitStatus.signaled(.kill).shellStatus == 137)
-    }
-}

@@ -8,8 +8,15 @@ import MaiSystem
 public struct DatabaseMove {
     public enum Event {
         case started(tables: Int, rows: Int)
-        case copied(table: String, rows: Int, ofRows: Int, movedSoFar: Int)
+        /// After every row (the receiver decides how often to show it): the table's rows, and all moved so far.
+        case copied(table: String, rows: Int, ofRows: Int, moved: Tally)
         case verifying
+    }
+
+    /// Rows and bytes (as COPY text) sent so far.
+    public struct Tally: Sendable {
+        public var rows = 0
+        public var bytes = 0
     }
 
     public let replace: Bool
@@ -64,11 +71,8 @@ public struct DatabaseMove {
         }
         progress(.started(tables: plan.tables.count, rows: plan.tables.reduce(0) { $0 + $1.source.rows }))
         let copyStarted = MonotonicInstant.now()
-        var sent: [String: TableDigest] = [:], moved = 0
-        for table in plan.tables {
-            sent[table.source.name] = try copy(table, source, target, movedBefore: moved)
-            moved += table.source.rows
-        }
+        var sent: [String: TableDigest] = [:], moved = Tally()
+        for table in plan.tables { sent[table.source.name] = try copy(table, source, target, moved: &moved) }
         for table in plan.tables { try advanceSequences(table, target) }
         let verifyStarted = MonotonicInstant.now()
         progress(.verifying)
@@ -95,21 +99,26 @@ public struct DatabaseMove {
     }
 
     private func copy(_ table: PlannedTable, _ source: SQLiteConnection, _ target: PostgresConnection,
-                      movedBefore: Int) throws -> TableDigest {
+                      moved: inout Tally) throws -> TableDigest {
         let reader = try TableReader(table, source)
         let columns = table.source.columns.map(quotedIdentifier).joined(separator: ", ")
-        var done = 0
-        try target.copyIn("COPY \(quotedIdentifier(table.source.name)) (\(columns)) FROM STDIN") { (chunk: inout [UInt8]) throws(DatabaseError) -> Bool in
+        let name = table.source.name, total = table.source.rows
+        let counts = Counts(moved)
+        let report = { [progress] in progress(.copied(table: name, rows: counts.done, ofRows: total, moved: counts.tally)) }
+        // Every row is reported, and every wait for the server: a slow target (big rows, a trigger) must not hide
+        // the copy's progress.
+        try target.copyIn("COPY \(quotedIdentifier(name)) (\(columns)) FROM STDIN", waiting: report) { (chunk: inout [UInt8]) throws(DatabaseError) -> Bool in
             try stop.check()
             while chunk.count < PostgresConnection.copyChunk {
+                let before = chunk.count
                 guard try reader.next(into: &chunk) else { return false }
-                done += 1
-                if done % 256 == 0 { progress(.copied(table: table.source.name, rows: done, ofRows: table.source.rows, movedSoFar: movedBefore + done)) }
+                counts.add(bytes: chunk.count - before)
+                report()
             }
             return true
         }
         if let problem = reader.problem { throw problem }
-        progress(.copied(table: table.source.name, rows: done, ofRows: table.source.rows, movedSoFar: movedBefore + done))
+        moved = counts.tally
         return reader.digest
     }
 
@@ -121,6 +130,20 @@ public struct DatabaseMove {
                 SELECT setval(pg_get_serial_sequence($1, $2), COALESCE((SELECT MAX(\(quotedIdentifier(column))) FROM \(name)), 0) + 1, false)
                 """, [.text(name), .text(column)])
         }
+    }
+}
+
+/// A table's rows so far and the whole move's, shared by the row loop and the waits for the server.
+private final class Counts {
+    private(set) var done = 0
+    private(set) var tally: DatabaseMove.Tally
+
+    init(_ tally: DatabaseMove.Tally) { self.tally = tally }
+
+    func add(bytes: Int) {
+        done += 1
+        tally.rows += 1
+        tally.bytes += bytes
     }
 }
 

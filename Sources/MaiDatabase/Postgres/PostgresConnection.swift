@@ -15,6 +15,8 @@ public final class PostgresConnection: SQLConnection {
     /// A statement was left running by a stop request: nothing more is sent (a ROLLBACK would first wait for
     /// it); closing the connection (deinit) ends it and rolls its transaction back.
     var abandoned = false
+    /// Called at every slice of a wait for the socket while set (see `copyIn`).
+    var waiting: (() -> Void)?
 
     /// How long one wait on the socket lasts before a stop request is looked at.
     static let slice: Duration = .milliseconds(100)
@@ -167,10 +169,11 @@ public final class PostgresConnection: SQLConnection {
         }
     }
 
-    /// One wait for the socket, unbounded but ended by a stop request (the connection is then abandoned).
+    /// One wait for the socket, unbounded but ended by a stop request (the connection is then abandoned);
+    /// `waiting` runs at every slice of it (a COPY's progress while the server is slow).
     func awaitSocket(_ events: Int16) throws(DatabaseError) {
         do {
-            _ = try waitForSocket(pq.socket(handle), events: events, until: nil, stop: stop)
+            _ = try Self.waitForSocket(pq.socket(handle), events: events, until: nil, stop: stop, tick: waiting)
         } catch {
             abandoned = true
             throw error
@@ -202,9 +205,10 @@ public final class PostgresConnection: SQLConnection {
     /// Waits until the socket is ready for `events`, in slices, looking at the stop requests between them.
     /// Returns false at the deadline; throws `.interrupted` on a stop request.
     private static func waitForSocket(_ socket: Int32, events: Int16, until deadline: MonotonicInstant?,
-                                      stop: StopRequests) throws(DatabaseError) -> Bool {
+                                      stop: StopRequests, tick: (() -> Void)? = nil) throws(DatabaseError) -> Bool {
         while true {
             try stop.check()
+            tick?()
             var wait = PostgresConnection.slice
             if let deadline {
                 let left = MonotonicInstant.now().duration(to: deadline)
@@ -216,11 +220,6 @@ public final class PostgresConnection: SQLConnection {
             // A failed poll (EINTR) or an error on the socket: libpq's next call tells what happened.
             if ready != 0 { return true }
         }
-    }
-
-    private func waitForSocket(_ socket: Int32, events: Int16, until deadline: MonotonicInstant?,
-                               stop: StopRequests) throws(DatabaseError) -> Bool {
-        try Self.waitForSocket(socket, events: events, until: deadline, stop: stop)
     }
 
     public func columnNames(of table: String) throws(DatabaseError) -> [String] {

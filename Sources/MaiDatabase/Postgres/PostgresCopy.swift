@@ -7,7 +7,11 @@ extension PostgresConnection {
     /// `COPY … FROM STDIN`: `fill` appends rows to the buffer it is given (emptied before each call) and returns
     /// false once it has appended the last. An error thrown by `fill` ends the COPY with that error (the server
     /// discards what it received) and is rethrown; the caller's transaction is then to be rolled back.
-    public func copyIn(_ sql: String, fill: (inout [UInt8]) throws(DatabaseError) -> Bool) throws(DatabaseError) {
+    /// `waiting` runs every `slice` while the server takes its time (the rows sent are being written).
+    public func copyIn(_ sql: String, waiting: @escaping () -> Void = {},
+                       fill: (inout [UInt8]) throws(DatabaseError) -> Bool) throws(DatabaseError) {
+        self.waiting = waiting
+        defer { self.waiting = nil }
         try startCopy(sql, expecting: PGRES_COPY_IN)
         guard pq.setnonblocking(handle, 1) == 0 else { return try check(nil) }
         defer { _ = pq.setnonblocking(handle, 0) }

@@ -1,5 +1,6 @@
 import Foundation
 import MaiDatabase
+import MaiTestSupport
 import Testing
 
 @Suite("Status report")

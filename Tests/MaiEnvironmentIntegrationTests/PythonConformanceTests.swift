@@ -1,5 +1,6 @@
 import Foundation
 import MaiEnvironment
+import MaiTestSupport
 import Testing
 
 /// The same fixtures read by python-dotenv (`load_dotenv`, which lets the process environment win unless

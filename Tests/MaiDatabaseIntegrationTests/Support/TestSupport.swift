@@ -2,45 +2,8 @@ import Foundation
 import Glibc
 import Logging
 import MaiDatabase
+import MaiTestSupport
 import Testing
-
-/// Log lines a test can read back: level and message of each event.
-final class LogRecorder: @unchecked Sendable {
-    private let lock = NSLock()
-    private var entries: [(Logger.Level, String)] = []
-
-    var logger: Logger {
-        Logger(label: "test") { _ in RecordingHandler(recorder: self) }
-    }
-
-    func append(_ level: Logger.Level, _ message: String) {
-        lock.withLock { entries.append((level, message)) }
-    }
-
-    var messages: [String] { lock.withLock { entries.map(\.1) } }
-    func messages(at level: Logger.Level) -> [String] { lock.withLock { entries.filter { $0.0 == level }.map(\.1) } }
-}
-
-struct RecordingHandler: LogHandler {
-    let recorder: LogRecorder
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .debug
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        recorder.append(event.level, event.message.description)
-    }
-}
-
-func temporaryDirectory() throws -> String {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("mai-db-test-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url.path
-}
 
 let organizationEnvironment = [
     "OPENROUTER_EXTERNAL_USER": "org-acme", "ORGANIZATION_NAME": "Acme Corp",

@@ -2,38 +2,40 @@ import Foundation
 import MaiEnvironment
 
 /// The `.env` fixtures in Tests/Fixtures/dotenv and what their `.expected` files say (format in the README there).
-let fixturesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+public let fixturesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("Fixtures/dotenv").path
 
-struct ExpectedVariable: Sendable, Equatable, CustomStringConvertible {
-    let name: String
-    let value: String
-    let source: String
-    var description: String { "\(name)=\(value.debugDescription) from \(source)" }
+public struct ExpectedVariable: Sendable, Equatable, CustomStringConvertible {
+    public let name: String
+    public let value: String
+    public let source: String
+    public var description: String { "\(name)=\(value.debugDescription) from \(source)" }
 }
 
-struct Fixture: Sendable, CustomStringConvertible {
-    let name: String
-    var environment: [String] = []
-    var override = false
-    var secretFileVars: [String] = []
-    var secrets: [String: String] = [:]
-    var hidden: [String] = []
-    var variables: [ExpectedVariable] = []
-    var error: (line: Int, text: String)?
+public struct Fixture: Sendable, CustomStringConvertible {
+    public let name: String
+    public var environment: [String] = []
+    public var override = false
+    public var secretFileVars: [String] = []
+    public var secrets: [String: String] = [:]
+    public var hidden: [String] = []
+    public var variables: [ExpectedVariable] = []
+    public var error: (line: Int, text: String)?
 
-    var path: String { "\(fixturesDirectory)/\(name).env" }
-    var description: String { name }
+    public var path: String { "\(fixturesDirectory)/\(name).env" }
+    public var description: String { name }
 }
 
-struct FixtureFormatError: Error, CustomStringConvertible {
-    let description: String
+public struct FixtureFormatError: Error, CustomStringConvertible {
+    public let description: String
+
+    public init(description: String) { self.description = description }
 }
 
-enum FixtureCorpus {
-    static let all: [Fixture] = (try? load()) ?? []
+public enum FixtureCorpus {
+    public static let all: [Fixture] = (try? load()) ?? []
 
-    static func load() throws -> [Fixture] {
+    public static func load() throws -> [Fixture] {
         let names = try FileManager.default.contentsOfDirectory(atPath: fixturesDirectory)
             .filter { $0.hasSuffix(".env") }.map { String($0.dropLast(4)) }.sorted()
         return try names.map { name in
@@ -43,7 +45,7 @@ enum FixtureCorpus {
     }
 
     /// `NAME: reason` lines of python-dotenv-differences.txt.
-    static func pythonDifferences() throws -> [String: String] {
+    public static func pythonDifferences() throws -> [String: String] {
         let text = try String(contentsOfFile: "\(fixturesDirectory)/python-dotenv-differences.txt", encoding: .utf8)
         var result: [String: String] = [:]
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
@@ -53,7 +55,7 @@ enum FixtureCorpus {
         return result
     }
 
-    static func parseExpected(name: String, _ text: String) throws -> Fixture {
+    public static func parseExpected(name: String, _ text: String) throws -> Fixture {
         var fixture = Fixture(name: name)
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) where !line.hasPrefix("#") {
             let (keyword, rest) = split(line)
@@ -100,10 +102,10 @@ enum FixtureCorpus {
 }
 
 /// A folder with a fixture's secret files, removed when the value goes.
-final class SecretsFolder {
-    let path: String
+public final class SecretsFolder {
+    public let path: String
 
-    init(_ fixture: Fixture) throws {
+    public init(_ fixture: Fixture) throws {
         path = FileManager.default.temporaryDirectory.appendingPathComponent("mai-secrets-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         for (file, content) in fixture.secrets {
@@ -113,12 +115,12 @@ final class SecretsFolder {
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
 
-    func environment(of fixture: Fixture) -> [String] {
+    public func environment(of fixture: Fixture) -> [String] {
         fixture.environment.map { $0.replacingOccurrences(of: "$SECRETS", with: path) } + ["SECRETS=\(path)"]
     }
 
     /// Loads the fixture as the only env file, as `--env-file` would.
-    func load(_ fixture: Fixture) -> Result<LoadedEnvironment, EnvironmentError> {
+    public func load(_ fixture: Fixture) -> Result<LoadedEnvironment, EnvironmentError> {
         let request = EnvironmentRequest(files: [fixture.path], override: fixture.override, secretVariables: fixture.secretFileVars)
         let loader = EnvironmentLoader(request: request, processEnvironment: environment(of: fixture))
         do {
@@ -128,7 +130,7 @@ final class SecretsFolder {
         }
     }
 
-    func expectedSource(_ token: String, in fixture: Fixture) -> VariableSource? {
+    public func expectedSource(_ token: String, in fixture: Fixture) -> VariableSource? {
         if token == "environment" { return .environment }
         if token.hasPrefix("secret:") { return .secretFile(path: "\(path)/\(token.dropFirst(7))") }
         return Int(token).map { .file(SourceLocation(file: fixture.path, line: $0)) }

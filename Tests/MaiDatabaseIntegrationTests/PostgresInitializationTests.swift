@@ -1,5 +1,6 @@
 import Foundation
 import MaiDatabase
+import MaiTestSupport
 import Testing
 
 @Suite("PostgreSQL initialization", .enabled(if: TestPostgres.enabled, "MAI_TEST_SKIP_POSTGRES=1"))
