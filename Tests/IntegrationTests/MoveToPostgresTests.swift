@@ -74,6 +74,14 @@ struct MoveToPostgresTests {
         return url
     }
 
+    /// SQL that adds `count` chats `PREFIX-1…` of user u1, each with JSON holding `randomBytes` random bytes in hex.
+    static func chats(_ prefix: String, count: Int, randomBytes: Int) -> String {
+        """
+        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(count))
+        INSERT INTO chat SELECT '\(prefix)-' || i, 'u1', '\(prefix)', '{"text": "' || hex(randomblob(\(randomBytes))) || '"}', 0, i FROM n;
+        """
+    }
+
     static func move(_ source: Source, _ arguments: [String], environment: [String: String] = [:]) throws -> ProgramProcess {
         try runProgram(["move-to-postgresql"] + arguments, environment: source.environment.merging(environment) { $1 }, timeout: .seconds(60))
     }
@@ -254,10 +262,7 @@ struct MoveToPostgresTests {
     @Test("TERM during the copy: exit 143, the target exactly as it was")
     func stoppedMidCopy() throws {
         // About 60 MB of chat JSON: long enough to be caught in the middle.
-        let source = try Source(extra: """
-            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000)
-            INSERT INTO chat SELECT 'bulk-' || i, 'u1', 'bulk', '{"text": "' || hex(randomblob(1000)) || '"}', 0, i FROM n;
-            """)
+        let source = try Source(extra: Self.chats("bulk", count: 30000, randomBytes: 1000))
         let url = try Self.target()
         let before = try Self.counts(url)
         let move = try ProgramProcess(["move-to-postgresql", "--to", url], environment: source.environment)
@@ -284,10 +289,7 @@ struct MoveToPostgresTests {
 
     @Test("a slow target (a trigger that sleeps per row): a progress line every 5 s, with rows and MB per second")
     func progressOfASlowCopy() throws {
-        let source = try Source(extra: """
-            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 48)
-            INSERT INTO chat SELECT 'slow-' || i, 'u1', 'slow', '{"text": "' || hex(randomblob(5000)) || '"}', 0, i FROM n;
-            """)
+        let source = try Source(extra: Self.chats("slow", count: 48, randomBytes: 5000))
         let url = try Self.target()
         try ClusterForTests.psql(url, """
             CREATE FUNCTION slowly() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(0.25); RETURN NEW; END $$ LANGUAGE plpgsql;
