@@ -35,12 +35,12 @@ struct InitDBCommand: StartedCommand {
         let dataSafety = openWebUI.settings(options)
         let scripts = UsageTrackingConfiguration(environment: variables).isConfigured
             ? installedMigrationScripts(dataSafety, logger: logger, otherwise: "the usage tables are made now", missing: .debug) : nil
-        let result = initializeUsageTracking(environment: variables, options: settings, scripts: scripts,
+        let result = runUsageTrackingInitialization(environment: variables, options: settings, scripts: scripts,
                                              timing: afterAppMigrations ? .afterAppMigrations : .standalone,
-                                             inbox: context.inbox, logger: logger)
+                                             stop: .listening(to: context.inbox), logger: logger)
         switch result {
         case .initialized: return
-        case .stopped(let signal): throw ExitCode(128 + signal.rawValue)
+        case .stopped(let signal): throw ExitCode(signal.exitStatus)
         case .waitingForApp, .skipped, .failed: throw ExitCode(1)
         }
     }

@@ -64,7 +64,7 @@ struct MoveToPostgresCommand: StartedCommand {
         let target = try targetLocation(targetURL, loaded.environment.values)
         let sourcePath = try failing { try sourceDatabase(loaded.environment.values) }
         let locks = try failing { try lockedFolders(databasePath: sourcePath, dataDirectory: OpenWebUIDatabase.dataDirectory(loaded.environment.values)).map { try lockOrRefuse($0, "move") } }
-        let stop = StopRequests { timeout in waitForStop(context.inbox, timeout) }
+        let stop = StopRequests.listening(to: context.inbox)
         let settings = try readiness.settings(options)
         try failing { try ensureSchema(target, url: targetURL, environment: loaded.environment, readiness: settings, context: context, stop: stop, logger: logger) }
         let report = try withExtendedLifetime(locks) { try move(from: sourcePath, to: target, stop: stop) }
@@ -140,7 +140,7 @@ struct MoveToPostgresCommand: StartedCommand {
         } catch let error as SpawnError {
             throw CommandFailure("--bootstrap: \(error.description)")
         }
-        if let signal = supervisor.stopRequest { throw ExitCode(128 + signal.rawValue) }
+        if let signal = supervisor.stopRequest { throw ExitCode(signal.exitStatus) }
         return outcome
     }
 
@@ -154,11 +154,11 @@ struct MoveToPostgresCommand: StartedCommand {
             progress.finish()
             if let signal = error.interruption {
                 Logger(label: "mai-entrypoint").warning("move stopped by \(signal): rolled back, the target is as it was")
-                throw ExitCode(128 + signal.rawValue)
+                throw ExitCode(signal.exitStatus)
             }
             EntryPoint.fail(error.description, status: 1)
         } catch let error as DatabaseError {
-            if case .interrupted(let signal) = error { throw ExitCode(128 + signal.rawValue) }
+            if case .interrupted(let signal) = error { throw ExitCode(signal.exitStatus) }
             EntryPoint.fail(error.description, status: 1)
         }
     }

@@ -1,3 +1,4 @@
+import MaiSystem
 import Glibc
 
 public enum AccessMode: Sendable {

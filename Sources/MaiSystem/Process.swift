@@ -15,7 +15,7 @@ public enum ExitStatus: Equatable, Sendable, CustomStringConvertible {
     public var shellStatus: Int32 {
         switch self {
         case .exited(let code): code
-        case .signaled(let signal): 128 + signal.rawValue
+        case .signaled(let signal): signal.exitStatus
         }
     }
 

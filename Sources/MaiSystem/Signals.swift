@@ -32,6 +32,10 @@ public struct Signal: Hashable, Sendable, CustomStringConvertible {
         SIGSYS: "SYS",
     ]
 
+    /// The status a shell gives a process this signal ended, and this program's status when it stops for it
+    /// before its child exists: 128 + N (143 for TERM, 130 for INT).
+    public var exitStatus: Int32 { 128 + rawValue }
+
     public var description: String {
         if let name = Signal.names[rawValue] { return name }
         let low = Signal.realtimeMinimum

@@ -1,3 +1,5 @@
+import MaiSystem
+
 /// The schema as initialization left it.
 public struct SchemaState: Equatable, Sendable {
     /// The highest version recorded (possibly one a newer program applied).

@@ -15,12 +15,12 @@ enum DataDirectoryLock {
     }
 
     /// Takes the lock, waiting up to `timeout` for a holder (polled every 100 ms; flock(2) itself cannot time
-    /// out). A TERM or INT ends the wait with 128+N; a holder still there at the end is named, and the run exits
-    /// 1. A lock that cannot be taken at all (a read-only or foreign volume) is a warning: the server still starts.
+    /// out). A TERM or INT ends the wait; a holder still there at the end is named, and the run exits 1. A lock
+    /// that cannot be taken at all (a read-only or foreign volume) is a warning: the server still starts.
     /// A DATA_DIR that does not exist yet holds no data to protect and is not created here (Open WebUI creates
     /// it; in the image it is the volume's mount point, which always exists).
-    static func acquire(_ dataDirectory: String, label: String = "DATA_DIR", timeout: Duration, inbox: SignalInbox,
-                        logger: Logger) throws(ExitCode) -> FileLock? {
+    static func acquire(_ dataDirectory: String, label: String = "DATA_DIR", timeout: Duration, stop: StopRequests,
+                        logger: Logger) throws(StepEnd) -> FileLock? {
         guard FileStatus.of(dataDirectory)?.isDirectory == true else {
             logger.debug("\(label) \(dataDirectory) does not exist yet: no lock taken")
             return nil
@@ -44,17 +44,15 @@ enum DataDirectoryLock {
             case .held(let holder):
                 let remaining = MonotonicInstant.now().duration(to: deadline)
                 guard remaining > .zero else {
-                    logger.error("not starting the server: \(label) \(dataDirectory) is still in use by another mai-entrypoint, \(holder), after \(timeout.secondsText) s (--gate-timeout); one SQLite database takes one server")
-                    throw ExitCode(1)
+                    throw .failed("not starting the server: \(label) \(dataDirectory) is still in use by another mai-entrypoint, \(holder), after \(timeout.secondsText) s (--gate-timeout); one SQLite database takes one server")
                 }
                 // The holder writes its name just after it locks: give it a moment before naming nobody.
                 if !announced && (holder.pid != nil || started.duration(to: .now()) > .milliseconds(500)) {
                     logger.warning("\(label) \(dataDirectory) is in use by another mai-entrypoint, \(holder): waiting up to \(timeout.secondsText) s for it to stop")
                     announced = true
                 }
-                if let signal = waitForStop(inbox, min(remaining, .milliseconds(100))) {
-                    logger.warning("not starting the server: stopped by \(signal) while waiting for \(label) \(dataDirectory)")
-                    throw ExitCode(128 + signal.rawValue)
+                if let signal = stop.pause(min(remaining, .milliseconds(100))) {
+                    throw .stopped(signal, during: "while waiting for \(label) \(dataDirectory)")
                 }
             }
         }
@@ -64,11 +62,6 @@ enum DataDirectoryLock {
 /// The folders whose lock a run on SQLite holds: the database's own folder (one writer per file, wherever it
 /// is: two runs with different DATA_DIRs may name one `DATABASE_URL=sqlite:////shared/webui.db`), then DATA_DIR
 /// when it is another folder. Always in that order, so that two runs never each hold the one the other waits for.
-func lockedFolders(_ database: OpenWebUIDatabase, dataDirectory: String) -> [(label: String, folder: String)] {
-    guard case .sqlite(let path)? = try? DatabaseLocation.locate(database) else { return [] }
-    return lockedFolders(databasePath: path, dataDirectory: dataDirectory)
-}
-
 func lockedFolders(databasePath path: String, dataDirectory: String) -> [(label: String, folder: String)] {
     let databaseFolder = path.lastIndex(of: "/").map { String(path[..<$0]) }.flatMap { $0.isEmpty ? "/" : $0 } ?? "."
     let same = (realPath(databaseFolder) ?? databaseFolder) == (realPath(dataDirectory) ?? dataDirectory)
@@ -94,32 +87,38 @@ func lockOrRefuse(_ locked: (label: String, folder: String), _ action: String) t
 /// must not change a volume under a live server. A folder that does not exist yet holds no data; when the
 /// preparation makes it (DATA_DIR for --user), its lock is taken right after. Held until the program exits.
 struct DataLocks {
-    private var held: [FileLock] = []
-    private var missing: [(label: String, folder: String)] = []
+    private(set) var held: [FileLock] = []
+    /// Folders that did not exist when their turn came: taken once the preparation has made them.
+    var missing: [(label: String, folder: String)] = []
 
-    init(_ database: OpenWebUIDatabase, dataDirectory: String, _ settings: DataSafetySettings, inbox: SignalInbox,
-         logger: Logger) throws(ExitCode) {
-        try take(lockedFolders(database, dataDirectory: dataDirectory), settings, inbox: inbox, logger: logger)
-    }
-
-    /// After the preparation: the folders it made.
-    mutating func takeMade(_ settings: DataSafetySettings, inbox: SignalInbox, logger: Logger) throws(ExitCode) {
-        let made = missing.filter { FileStatus.of($0.folder)?.isDirectory == true }
-        missing = []
-        try take(made, settings, inbox: inbox, logger: logger)
-    }
-
-    private mutating func take(_ folders: [(label: String, folder: String)], _ settings: DataSafetySettings,
-                               inbox: SignalInbox, logger: Logger) throws(ExitCode) {
+    mutating func take(_ folders: [(label: String, folder: String)], timeout: Duration, stop: StopRequests,
+                       logger: Logger) throws(StepEnd) {
         for (label, folder) in folders {
             guard FileStatus.of(folder)?.isDirectory == true else {
                 missing.append((label, folder))
                 continue
             }
-            if let lock = try DataDirectoryLock.acquire(folder, label: label, timeout: settings.gateTimeout, inbox: inbox,
-                                                        logger: logger) {
+            if let lock = try DataDirectoryLock.acquire(folder, label: label, timeout: timeout, stop: stop, logger: logger) {
                 held.append(lock)
             }
         }
+    }
+}
+
+/// The lock on SQLite's folders, before anything else touches the data: the database's own folder and DATA_DIR.
+extension StartStep {
+    static let lockData = StartStep(name: "lock the data") { state throws(StepEnd) in
+        guard case .sqlite(let path)? = state.location else { return }
+        try state.locks.take(lockedFolders(databasePath: path, dataDirectory: state.dataDirectory),
+                             timeout: state.settings.dataSafety.gateTimeout, stop: state.stop, logger: state.logger)
+    }
+}
+
+/// After the preparation: the folders it made (DATA_DIR for --user) are locked before anything is written in them.
+extension StartStep {
+    static let lockMadeData = StartStep(name: "lock the folders the preparation made") { state throws(StepEnd) in
+        let made = state.locks.missing.filter { FileStatus.of($0.folder)?.isDirectory == true }
+        state.locks.missing = []
+        try state.locks.take(made, timeout: state.settings.dataSafety.gateTimeout, stop: state.stop, logger: state.logger)
     }
 }

@@ -8,15 +8,23 @@ import MaiSystem
 /// migration that was interrupted (leftover `_alembic_tmp_*` tables, a revision no script names) and, when
 /// Open WebUI is about to migrate (its `alembic_version` is not the head of the installed scripts), copies
 /// `webui.db` into DATA_DIR/backups first.
+extension StartStep {
+    static let protectOpenWebUIData = StartStep(name: "protect Open WebUI's data") { state throws(StepEnd) in
+        try OpenWebUIDataStep(settings: state.settings.dataSafety, initRequired: state.settings.database.required,
+                              stop: state.stop, scripts: state.scripts, logger: state.logger).run(state.location, dataDirectory: state.dataDirectory)
+    }
+}
+
 struct OpenWebUIDataStep {
     let settings: DataSafetySettings
     /// `--init-required`: a half-migrated database stops the run too.
     let initRequired: Bool
-    let inbox: SignalInbox
+    let stop: StopRequests
+    let scripts: InstalledMigrationScripts
     let logger: Logger
 
-    func run(_ database: OpenWebUIDatabase, dataDirectory: String) throws(ExitCode) {
-        switch try? DatabaseLocation.locate(database) {
+    func run(_ location: DatabaseLocation?, dataDirectory: String) throws(StepEnd) {
+        switch location {
         case nil:
             return  // usage tracking names what is wrong with the URL
         case .postgres:
@@ -29,15 +37,13 @@ struct OpenWebUIDataStep {
 
     /// The database and its journals are opened (and created) by this program as root: a symbolic link the
     /// server's user planted in their place would make root create or write a file wherever it points.
-    private func refuseLinks(_ path: String) throws(ExitCode) {
+    private func refuseLinks(_ path: String) throws(StepEnd) {
         guard let file = linkedDatabaseFile(path) else { return }
-        logger.error("not starting the server: \(file) is a symbolic link (not followed): mai-entrypoint runs as root and writes nothing through a link in the server's data; replace it with the file itself")
-        throw ExitCode(1)
+        throw .failed("not starting the server: \(file) is a symbolic link (not followed): mai-entrypoint runs as root and writes nothing through a link in the server's data; replace it with the file itself")
     }
 
-    private func protect(_ path: String, dataDirectory: String) throws(ExitCode) {
+    private func protect(_ path: String, dataDirectory: String) throws(StepEnd) {
         guard access(path, F_OK) == 0 else { return }  // fresh: Open WebUI creates everything
-        let stop = StopRequests { timeout in waitForStop(inbox, timeout) }
         let record: AlembicRecord
         do {
             let connection = try SQLiteConnection(path: path, mode: .readWriteExisting, busyTimeout: .seconds(10), stop: stop)
@@ -46,8 +52,7 @@ struct OpenWebUIDataStep {
             throw stopped(by: signal)
         } catch .sqlite(let failure) where failure.isRefusedLink {
             // A link, or a file swapped in after the check: the server's user is at work in DATA_DIR.
-            logger.error("not starting the server: \(failure)")
-            throw ExitCode(1)
+            throw .failed("not starting the server: \(failure)")
         } catch {
             try backupFailed("cannot read Open WebUI's revision in \(path): \(error)")
             return
@@ -55,36 +60,35 @@ struct OpenWebUIDataStep {
         // A database Open WebUI never migrated (usage tables only, the quick start): nothing to compare; but
         // usage tables of an earlier version are carried to the app's shape, a schema change worth a copy too.
         guard record.revisions != nil || !record.leftoverTables.isEmpty else {
-            try backUpBeforeCarry(record, path: path, store: BackupStore(dataDirectory: dataDirectory), stop: stop)
+            try backUpBeforeCarry(record, path: path, store: BackupStore(dataDirectory: dataDirectory))
             return
         }
-        let scripts = installedMigrationScripts(settings, logger: logger, otherwise: "no backup is made before its migrations")
+        let scripts = scripts.read(otherwise: "no backup is made before its migrations")
         let state = scripts?.state(of: record.revisions)
         let store = BackupStore(dataDirectory: dataDirectory)
         if let diagnosis = interruptedMigration(record, state: state, scripts: scripts, store: store, path: path) {
             logger.error("\(diagnosis)")
             if initRequired {
-                logger.error("not starting the server: \(fileName(path)) needs a restore first (--init-required)")
-                throw ExitCode(1)
+                throw .failed("not starting the server: \(fileName(path)) needs a restore first (--init-required)")
             }
             return  // no backup of a half-migrated database: it would push a good one out of the retention
         }
         guard case .pending(let from) = state, let scripts else {
-            try backUpBeforeCarry(record, path: path, store: store, stop: stop)
+            try backUpBeforeCarry(record, path: path, store: store)
             return
         }
-        try backUp(path, at: from, head: scripts.heads.sorted(), into: store, stop: stop)
+        try backUp(path, at: from, head: scripts.heads.sorted(), into: store)
     }
 
     /// Open WebUI migrates nothing, but the usage tables of an earlier version are about to be carried.
-    private func backUpBeforeCarry(_ record: AlembicRecord, path: String, store: BackupStore, stop: StopRequests) throws(ExitCode) {
+    private func backUpBeforeCarry(_ record: AlembicRecord, path: String, store: BackupStore) throws(StepEnd) {
         guard !record.earlierUsageTables.isEmpty else { return }
-        try backUp(path, at: record.revisions ?? ["none"], head: record.revisions ?? [], into: store, stop: stop,
+        try backUp(path, at: record.revisions ?? ["none"], head: record.revisions ?? [], into: store,
                    purpose: "before the usage tables are carried to the app's shape")
     }
 
     private func backUp(_ path: String, at revisions: [String], head: [String], into store: BackupStore,
-                        stop: StopRequests, purpose: String = "before Open WebUI migrations") throws(ExitCode) {
+                        purpose: String = "before Open WebUI migrations") throws(StepEnd) {
         guard settings.keepBackups > 0 else {
             logger.info("no backup of \(fileName(path)) \(purpose): backups are off (--keep-backups 0)")
             return
@@ -125,23 +129,42 @@ struct OpenWebUIDataStep {
         return "\(path): " + findings.joined(separator: "; ") + "; Open WebUI will fail to migrate it; " + advice
     }
 
-    private func backupFailed(_ reason: String) throws(ExitCode) {
+    private func backupFailed(_ reason: String) throws(StepEnd) {
         guard settings.backupRequired else {
             logger.warning("\(reason); starting the server anyway (--backup-required would stop here)")
             return
         }
-        logger.error("not starting the server: \(reason) (--backup-required)")
-        throw ExitCode(1)
+        throw .failed("not starting the server: \(reason) (--backup-required)")
     }
 
-    private func stopped(by signal: Signal) -> ExitCode {
-        logger.warning("not starting the server: stopped by \(signal) before Open WebUI's migrations")
-        return ExitCode(128 + signal.rawValue)
+    private func stopped(by signal: Signal) -> StepEnd {
+        .stopped(signal, during: "before Open WebUI's migrations")
     }
 }
 
 private func fileName(_ path: String) -> String {
     path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
+}
+
+/// The installed Open WebUI's migration scripts, read once per run whichever step needs them first; nil, and
+/// one line ending in that step's `otherwise`, when they cannot be found or read. `missing` is the level of that
+/// line when no folder has them (a server that is not Open WebUI has none).
+final class InstalledMigrationScripts {
+    private let settings: DataSafetySettings
+    private let logger: Logger
+    private var found: MigrationScripts??
+
+    init(_ settings: DataSafetySettings, logger: Logger) {
+        self.settings = settings
+        self.logger = logger
+    }
+
+    func read(otherwise: String, missing: Logger.Level = .warning) -> MigrationScripts? {
+        if let found { return found }
+        let scripts = installedMigrationScripts(settings, logger: logger, otherwise: otherwise, missing: missing)
+        found = .some(scripts)
+        return scripts
+    }
 }
 
 /// The installed Open WebUI's migration scripts; nil, and one warning ending in `otherwise`, when they cannot

@@ -1,9 +1,9 @@
 import Glibc
-import MaiSystem
 
-/// The one way initialization waits: every pause (backoff, a SQLite lock) goes through `waitForStop`, which
-/// returns early with the TERM or INT that asks the program to stop. The signal is kept once seen, because
-/// the caller's inbox hands each signal out only once.
+/// The one way the start-up waits: every pause before the server exists (a lock held by another run, the
+/// migration gate, a retry's backoff, a busy SQLite file, a slow PostgreSQL) goes through `pause`, which returns
+/// early with the TERM or INT that asks the program to stop. One token serves the whole start: the signal is
+/// kept once seen, because the inbox hands each signal out only once, and every later step must see it too.
 public final class StopRequests {
     private let waitForStop: (Duration) -> Signal?
     public private(set) var received: Signal?
@@ -11,6 +11,19 @@ public final class StopRequests {
     /// `waitForStop` waits up to the duration and returns a stop signal if one arrived meanwhile.
     public init(waitForStop: @escaping (Duration) -> Signal?) {
         self.waitForStop = waitForStop
+    }
+
+    /// Waits on the inbox, in which every signal has waited since `main` blocked them. If reading it fails, the
+    /// pause still lasts its time, so that a retry loop never spins.
+    public static func listening(to inbox: SignalInbox) -> StopRequests {
+        StopRequests { timeout in
+            do {
+                return try inbox.waitForStopRequest(timeout: timeout)
+            } catch {
+                sleepFor(timeout)
+                return nil
+            }
+        }
     }
 
     /// For callers that cannot be asked to stop (tests, `status`): pauses simply sleep.
@@ -27,15 +40,10 @@ public final class StopRequests {
         if received == nil { received = waitForStop(max(duration, .zero)) }
         return received
     }
-
-    /// Throws when a stop request is pending, without waiting.
-    public func check() throws(DatabaseError) {
-        if let signal = pause(.zero) { throw .interrupted(signal) }
-    }
 }
 
 /// Sleeps the whole duration, resuming after any interrupting signal handler.
-func sleepFor(_ duration: Duration) {
+public func sleepFor(_ duration: Duration) {
     let (seconds, attoseconds) = duration.components
     var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
     var remaining = timespec()

@@ -29,13 +29,21 @@ struct PreparedServer {
 /// server's user and a DATA_DIR it can write, and a secret key that survives the container. Exits 1 (after
 /// one error line) when the server could not work: a data folder its user cannot write, a key file that
 /// cannot be read or written.
-func prepareServer(_ settings: ServerUserSettings, environment: EnvironmentBlock, logger: Logger) throws -> PreparedServer {
+extension StartStep {
+    static let prepareServer = StartStep(name: "prepare the server") { state throws(StepEnd) in
+        state.server = try prepare(state.settings.serverUser, environment: state.server.environment, location: state.location,
+                                   dataDirectory: state.dataDirectory, logger: state.logger)
+        state.configuration.environment = state.server.environment
+        state.configuration.credentials = state.server.account?.credentials
+    }
+}
+
+private func prepare(_ settings: ServerUserSettings, environment: EnvironmentBlock, location: DatabaseLocation?,
+                     dataDirectory: String, logger: Logger) throws(StepEnd) -> PreparedServer {
     var prepared = PreparedServer(environment: environment)
     // A run started under this one (the image's CMD being `mai-entrypoint -- ...`) then knows it is nested.
     if let marker = SupervisorMarker.current() { prepared.environment.set(SupervisorMarker.variable, to: marker) }
     let values = environment.values
-    let location = try? DatabaseLocation.resolve(values)
-    let dataDirectory = OpenWebUIDatabase.dataDirectory(values)
     try checkScaleOut(ScaleOutChecklist(values, location: location, dataDirectory: dataDirectory,
                                         mountinfo: readMountInfo()), strict: settings.requireScaleOutSafe, logger: logger)
 
@@ -54,34 +62,30 @@ func prepareServer(_ settings: ServerUserSettings, environment: EnvironmentBlock
     return prepared
 }
 
-private func resolveAccount(_ spec: UserSpec, source: String, logger: Logger) throws -> Account {
+private func resolveAccount(_ spec: UserSpec, source: String, logger: Logger) throws(StepEnd) -> Account {
     // setgroups, setgid and setuid need root (CAP_SETGID, CAP_SETUID): said here, before anything is made.
     guard geteuid() == 0 else {
-        logger.error("cannot run the server as \(spec) (\(source)): mai-entrypoint itself runs as uid \(geteuid()), and only root can change users (start the container as root, or leave \(source) out)")
-        throw ExitCode(1)
+        throw .failed("cannot run the server as \(spec) (\(source)): mai-entrypoint itself runs as uid \(geteuid()), and only root can change users (start the container as root, or leave \(source) out)")
     }
     do {
         return try Account.resolve(spec, in: try AccountFiles.load())
     } catch .unreadable(let path, let reason) {
-        logger.error("cannot run the server as \(spec): cannot read \(path): \(reason)")
-        throw ExitCode(1)
+        throw .failed("cannot run the server as \(spec): cannot read \(path): \(reason)")
     } catch {
-        throw UsageError("\(source) \(spec): \(error.description)")
+        throw .usage("\(source) \(spec): \(error.description)")
     }
 }
 
 /// DATA_DIR made when missing (and then the user's), made the user's with --chown-data, then checked.
 private func prepareDataDirectory(_ directory: String, given: String?, for account: Account, chown: Bool,
-                                  location: DatabaseLocation?, logger: Logger) throws {
+                                  location: DatabaseLocation?, logger: Logger) throws(StepEnd) {
     let resolved = realPath(directory) ?? directory
     if chown, let refusal = chownDataRefusal(given: given, resolved: resolved, program: realPath("/proc/self/exe") ?? "") {
-        logger.error("refusing --chown-data: \(refusal); it would be handed to the server's user (set DATA_DIR to the data volume)")
-        throw ExitCode(1)
+        throw .failed("refusing --chown-data: \(refusal); it would be handed to the server's user (set DATA_DIR to the data volume)")
     }
     // Before anything is made or changed: a folder above DATA_DIR that blocks the user is not DATA_DIR's to fix.
     if let problem = ancestorProblem(dataDirectory: resolved, account: account) {
-        logger.error("not starting the server: \(problem)")
-        throw ExitCode(1)
+        throw .failed("not starting the server: \(problem)")
     }
     do {
         let made = try makeDirectories(directory)
@@ -100,19 +104,17 @@ private func prepareDataDirectory(_ directory: String, given: String?, for accou
             }
         }
     } catch {
-        logger.error("cannot prepare DATA_DIR for the server's user: \(error.description)", metadata: ["path": "\(directory)"])
-        throw ExitCode(1)
+        throw .failed("cannot prepare DATA_DIR \(directory) for the server's user: \(error.description)")
     }
     var database: String?
     if case .sqlite(let path)? = location { database = path }
     if let problem = dataAccessProblem(dataDirectory: realPath(directory) ?? directory, database: database, account: account) {
-        logger.error("not starting the server: \(problem)")
-        throw ExitCode(1)
+        throw .failed("not starting the server: \(problem)")
     }
 }
 
 /// WEBUI_SECRET_KEY for the server when none is given: the one kept in DATA_DIR, made on the first start.
-private func provideSecretKey(_ prepared: inout PreparedServer, dataDirectory: String, logger: Logger) throws {
+private func provideSecretKey(_ prepared: inout PreparedServer, dataDirectory: String, logger: Logger) throws(StepEnd) {
     let source = SecretKeySource.decide(prepared.environment.values, dataDirectory: dataDirectory) { path in
         FileStatus.of(path) != nil
     }
@@ -142,8 +144,7 @@ private func provideSecretKey(_ prepared: inout PreparedServer, dataDirectory: S
                     "path": "\(path)", "mode": "0\(String(mode, radix: 8))"])
             }
         } catch {
-            logger.error("not starting the server: \(error.description)")
-            throw ExitCode(1)
+            throw .failed("not starting the server: \(error.description)")
         }
     }
 }
@@ -151,16 +152,22 @@ private func provideSecretKey(_ prepared: inout PreparedServer, dataDirectory: S
 /// Settings with which Open WebUI starts but misbehaves; warnings only, the server is started anyway.
 /// One warning per unmet requirement of Open WebUI's scale-out checklist (nothing for a single instance);
 /// with --require-scale-out-safe, errors and exit 1 before anything is made or started.
-private func checkScaleOut(_ checklist: ScaleOutChecklist, strict: Bool, logger: Logger) throws(ExitCode) {
+private func checkScaleOut(_ checklist: ScaleOutChecklist, strict: Bool, logger: Logger) throws(StepEnd) {
     for finding in checklist.unmet {
         if strict { logger.error("scale-out: \(finding.line)") } else { logger.warning("scale-out: \(finding.line)") }
     }
     guard strict, !checklist.unmet.isEmpty else { return }
-    logger.error("not starting the server: \(checklist.unmet.count) scale-out requirement(s) not met (--require-scale-out-safe)")
-    throw ExitCode(1)
+    throw .failed("not starting the server: \(checklist.unmet.count) scale-out requirement(s) not met (--require-scale-out-safe)")
 }
 
 /// /proc/self/mountinfo, or nothing when it cannot be read (then no file system counts as shared).
 func readMountInfo() -> String {
     (try? readFile("/proc/self/mountinfo", limit: 4 << 20)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+}
+
+/// After the usage-tracking step: what this program made for the server (webui.db, its folder) becomes its user's.
+extension StartStep {
+    static let handOverCreatedFiles = StartStep(name: "hand over the files made for the server") { state throws(StepEnd) in
+        state.server.handOverCreatedFiles(logger: state.logger)
+    }
 }
