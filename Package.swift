@@ -23,28 +23,45 @@ let package = Package(
             "MaiSystem",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Secrets struck from text, whatever quotes them: a leaf that the environment and the database layers share.
+        .target(name: "MaiRedaction"),
         .target(name: "MaiEnvironment", dependencies: [
-            "MaiSystem",
+            "MaiSystem", "MaiRedaction",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // Header only: libpq is loaded with dlopen when PostgreSQL is used (see LibPQ.swift).
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", providers: [.apt(["libpq-dev"])]),
-        .target(name: "MaiDatabase", dependencies: [
-            "MaiSystem", "MaiEnvironment", "CSQLite", "CLibPQ",
+        // The SQL layer: SQLite and PostgreSQL behind one connection protocol, a database's location, typed errors.
+        .target(name: "MaiSQL", dependencies: [
+            "MaiSystem", "MaiRedaction", "CSQLite", "CLibPQ",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Our domain: the usage tables in the app's shape, their migrations, the organization, retry and backoff.
+        .target(name: "MaiUsageTracking", dependencies: [
+            "MaiSystem", "MaiRedaction", "MaiSQL",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Open WebUI's data: which database it uses, its Alembic records and scripts, backups, the migration gate,
+        // the move to PostgreSQL, status.
+        .target(name: "MaiOpenWebUI", dependencies: [
+            "MaiSystem", "MaiRedaction", "MaiSQL", "MaiUsageTracking", "MaiDataDirectory",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "MaiHealth", dependencies: ["MaiSystem"]),
         // Users and groups from /etc/passwd and /etc/group (no NSS: the binary is static), and --user.
         .target(name: "MaiAccounts", dependencies: ["MaiSystem"]),
         // What the server finds in DATA_DIR: a persistent secret key, an owner that it can write as.
-        .target(name: "MaiDataDirectory", dependencies: ["MaiSystem", "MaiAccounts"]),
+        .target(name: "MaiDataDirectory", dependencies: [
+            "MaiSystem", "MaiAccounts", .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "MaiSupervision", dependencies: [
-            "MaiSystem", "MaiLogging", "MaiHealth",
+            "MaiSystem", "MaiHealth",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "MaiCommandLine", dependencies: [
-            "MaiSystem", "MaiLogging", "MaiSupervision", "MaiEnvironment", "MaiDatabase", "MaiHealth",
+            "MaiSystem", "MaiLogging", "MaiSupervision", "MaiEnvironment", "MaiRedaction", "MaiSQL", "MaiUsageTracking",
+            "MaiOpenWebUI", "MaiHealth",
             "MaiAccounts", "MaiDataDirectory",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -55,9 +72,12 @@ let package = Package(
         .testTarget(name: "MaiLoggingTests", dependencies: ["MaiLogging", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "MaiHealthTests", dependencies: ["MaiHealth", "MaiSystem"]),
         .testTarget(name: "MaiSupervisionTests", dependencies: ["MaiSupervision", "MaiSystem"]),
-        .testTarget(name: "MaiCommandLineTests", dependencies: ["MaiCommandLine", "MaiDatabase", "MaiSystem"]),
+        .testTarget(name: "MaiCommandLineTests", dependencies: ["MaiCommandLine", "MaiOpenWebUI", "MaiSQL", "MaiSystem"]),
+        .testTarget(name: "MaiRedactionTests", dependencies: ["MaiRedaction"]),
         .testTarget(name: "MaiEnvironmentTests", dependencies: ["MaiEnvironment", "MaiTestSupport"]),
-        .testTarget(name: "MaiDatabaseTests", dependencies: ["MaiDatabase", "MaiSystem", "MaiTestSupport"]),
+        .testTarget(name: "MaiSQLTests", dependencies: ["MaiSQL", "MaiRedaction", "MaiSystem"]),
+        .testTarget(name: "MaiUsageTrackingTests", dependencies: ["MaiUsageTracking", "MaiSQL", "MaiSystem", "MaiTestSupport"]),
+        .testTarget(name: "MaiOpenWebUITests", dependencies: ["MaiOpenWebUI", "MaiUsageTracking", "MaiSQL", "MaiSystem", "MaiTestSupport"]),
         .testTarget(name: "MaiAccountsTests", dependencies: ["MaiAccounts", "MaiSystem"]),
         .testTarget(name: "MaiDataDirectoryTests", dependencies: ["MaiDataDirectory", "MaiAccounts", "MaiSystem"]),
         // Helpers the test targets share: the test cluster's URL, a process holding a SQLite lock, a log recorder,
@@ -69,7 +89,9 @@ let package = Package(
         // built binary.
         .testTarget(name: "MaiSystemIntegrationTests", dependencies: ["MaiSystem"]),
         .testTarget(name: "MaiEnvironmentIntegrationTests", dependencies: ["MaiEnvironment", "MaiTestSupport"]),
-        .testTarget(name: "MaiDatabaseIntegrationTests", dependencies: ["MaiDatabase", "MaiSystem", "MaiTestSupport", "mai-entrypoint"]),
+        .testTarget(name: "MaiUsageTrackingIntegrationTests", dependencies: [
+            "MaiUsageTracking", "MaiOpenWebUI", "MaiSQL", "MaiSystem", "MaiTestSupport", "mai-entrypoint",
+        ]),
         .testTarget(name: "MaiDataDirectoryIntegrationTests", dependencies: ["MaiDataDirectory", "MaiAccounts", "MaiSystem"]),
         .testTarget(name: "IntegrationTests", dependencies: ["MaiSystem", "mai-entrypoint", "MaiTestSupport"], exclude: ["Children"]),
     ],

@@ -1,7 +1,10 @@
 import ArgumentParser
 import Glibc
 import Logging
-import MaiDatabase
+import MaiDataDirectory
+import MaiOpenWebUI
+import MaiSQL
+import MaiUsageTracking
 import MaiLogging
 import MaiSystem
 

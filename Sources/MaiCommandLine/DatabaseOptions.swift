@@ -1,5 +1,7 @@
 import ArgumentParser
-import MaiDatabase
+import MaiOpenWebUI
+import MaiSQL
+import MaiUsageTracking
 
 /// Options of the usage-tracking initialization, shared by the main run and `init-db`.
 struct DatabaseOptions: ParsableArguments {

@@ -1,3 +1,4 @@
+import MaiRedaction
 import ArgumentParser
 import Glibc
 import Logging

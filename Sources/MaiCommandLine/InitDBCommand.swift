@@ -1,6 +1,8 @@
 import ArgumentParser
 import Logging
-import MaiDatabase
+import MaiOpenWebUI
+import MaiSQL
+import MaiUsageTracking
 import MaiLogging
 import MaiSystem
 
@@ -34,7 +36,7 @@ struct InitDBCommand: StartedCommand {
         let settings = try database.settings(options)
         let dataSafety = openWebUI.settings(options)
         let scripts = UsageTrackingConfiguration(environment: variables).isConfigured
-            ? installedMigrationScripts(dataSafety, logger: logger, otherwise: "the usage tables are made now", missing: .debug) : nil
+            ? installedMigrationScripts(given: dataSafety.openWebUIDirectory, logger: logger, otherwise: "the usage tables are made now", missing: .debug) : nil
         let result = runUsageTrackingInitialization(environment: variables, options: settings, scripts: scripts,
                                              timing: afterAppMigrations ? .afterAppMigrations : .standalone,
                                              stop: .listening(to: context.inbox), logger: logger)

@@ -1,5 +1,7 @@
 import ArgumentParser
-import MaiDatabase
+import MaiOpenWebUI
+import MaiSQL
+import MaiUsageTracking
 import MaiEnvironment
 import MaiLogging
 import MaiSupervision

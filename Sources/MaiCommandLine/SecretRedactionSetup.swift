@@ -1,5 +1,5 @@
-import MaiDatabase
-import MaiEnvironment
+import MaiRedaction
+import MaiSQL
 import MaiLogging
 
 /// From the moment the environment is loaded, every line the program writes (log lines, `status` and `env`

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Glibc
 import Logging
-import MaiDatabase
+import MaiOpenWebUI
+import MaiSQL
+import MaiUsageTracking
 import MaiLogging
 import MaiSystem
 
@@ -36,7 +38,7 @@ struct StatusCommand: StartedCommand {
             EntryPoint.printLine(line)
         }
         let dataSafety = openWebUI.settings(options)
-        let scripts = installedMigrationScripts(dataSafety, logger: logger, otherwise: "", missing: .debug)
+        let scripts = installedMigrationScripts(given: dataSafety.openWebUIDirectory, logger: logger, otherwise: "", missing: .debug)
         do {
             let location = try DatabaseLocation.locate(database)
             let lines: [String]

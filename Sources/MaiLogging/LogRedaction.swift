@@ -1,3 +1,4 @@
+import MaiRedaction
 import Logging
 import Synchronization
 

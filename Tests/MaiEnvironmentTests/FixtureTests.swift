@@ -1,3 +1,4 @@
+import MaiRedaction
 import Foundation
 import MaiEnvironment
 import MaiTestSupport

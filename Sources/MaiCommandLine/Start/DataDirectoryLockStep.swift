@@ -1,72 +1,9 @@
 import ArgumentParser
 import Glibc
 import Logging
-import MaiDatabase
+import MaiDataDirectory
+import MaiSQL
 import MaiSystem
-
-/// The lock every run holds on its DATA_DIR while it supervises, so that one SQLite database has one writer:
-/// a second container on the same volume (a `start-first` update, a second `docker run`) waits for the first
-/// to stop, and `restore` refuses to run under a live server.
-enum DataDirectoryLock {
-    static let fileName = ".mai-entrypoint.lock"
-
-    static func path(_ dataDirectory: String) -> String {
-        (dataDirectory.hasSuffix("/") ? String(dataDirectory.dropLast()) : dataDirectory) + "/" + fileName
-    }
-
-    /// Takes the lock, waiting up to `timeout` for a holder (polled every 100 ms; flock(2) itself cannot time
-    /// out). A TERM or INT ends the wait; a holder still there at the end is named, and the run exits 1. A lock
-    /// that cannot be taken at all (a read-only or foreign volume) is a warning: the server still starts.
-    /// A DATA_DIR that does not exist yet holds no data to protect and is not created here (Open WebUI creates
-    /// it; in the image it is the volume's mount point, which always exists).
-    static func acquire(_ dataDirectory: String, label: String = "DATA_DIR", timeout: Duration, stop: StopRequests,
-                        logger: Logger) throws(StepEnd) -> FileLock? {
-        guard FileStatus.of(dataDirectory)?.isDirectory == true else {
-            logger.debug("\(label) \(dataDirectory) does not exist yet: no lock taken")
-            return nil
-        }
-        let lockPath = path(dataDirectory)
-        let started = MonotonicInstant.now()
-        let deadline = started.advanced(by: timeout)
-        var announced = false
-        while true {
-            let attempt: FileLock.Attempt
-            do {
-                attempt = try FileLock.tryAcquire(lockPath)
-            } catch {
-                logger.warning("cannot lock \(label) \(dataDirectory) (\(error)): a second instance on this data would not be kept out")
-                return nil
-            }
-            switch attempt {
-            case .acquired(let lock):
-                if announced { logger.info("\(label) \(dataDirectory) is free: lock taken") }
-                return lock
-            case .held(let holder):
-                let remaining = MonotonicInstant.now().duration(to: deadline)
-                guard remaining > .zero else {
-                    throw .failed("not starting the server: \(label) \(dataDirectory) is still in use by another mai-entrypoint, \(holder), after \(timeout.secondsText) s (--gate-timeout); one SQLite database takes one server")
-                }
-                // The holder writes its name just after it locks: give it a moment before naming nobody.
-                if !announced && (holder.pid != nil || started.duration(to: .now()) > .milliseconds(500)) {
-                    logger.warning("\(label) \(dataDirectory) is in use by another mai-entrypoint, \(holder): waiting up to \(timeout.secondsText) s for it to stop")
-                    announced = true
-                }
-                if let signal = stop.pause(min(remaining, .milliseconds(100))) {
-                    throw .stopped(signal, during: "while waiting for \(label) \(dataDirectory)")
-                }
-            }
-        }
-    }
-}
-
-/// The folders whose lock a run on SQLite holds: the database's own folder (one writer per file, wherever it
-/// is: two runs with different DATA_DIRs may name one `DATABASE_URL=sqlite:////shared/webui.db`), then DATA_DIR
-/// when it is another folder. Always in that order, so that two runs never each hold the one the other waits for.
-func lockedFolders(databasePath path: String, dataDirectory: String) -> [(label: String, folder: String)] {
-    let databaseFolder = path.lastIndex(of: "/").map { String(path[..<$0]) }.flatMap { $0.isEmpty ? "/" : $0 } ?? "."
-    let same = (realPath(databaseFolder) ?? databaseFolder) == (realPath(dataDirectory) ?? dataDirectory)
-    return same ? [("DATA_DIR", dataDirectory)] : [("the database's folder", databaseFolder), ("DATA_DIR", dataDirectory)]
-}
 
 /// The lock of a subcommand that changes a database (`restore`, `move-to-postgresql`), held through it: a run
 /// that starts meanwhile waits for it. Any holder refuses it, whoever its parent is: a command started in the
@@ -98,8 +35,15 @@ struct DataLocks {
                 missing.append((label, folder))
                 continue
             }
-            if let lock = try DataDirectoryLock.acquire(folder, label: label, timeout: timeout, stop: stop, logger: logger) {
+            switch DataDirectoryLock.acquire(folder, label: label, timeout: timeout, stop: stop, logger: logger) {
+            case .acquired(let lock):
                 held.append(lock)
+            case .none:
+                continue
+            case .timedOut(let holder):
+                throw .failed("not starting the server: \(label) \(folder) is still in use by another mai-entrypoint, \(holder), after \(timeout.secondsText) s (--gate-timeout); one SQLite database takes one server")
+            case .stopped(let signal):
+                throw .stopped(signal, during: "while waiting for \(label) \(folder)")
             }
         }
     }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Logging
-import MaiDatabase
+import MaiOpenWebUI
+import MaiSQL
+import MaiUsageTracking
 import MaiSystem
 
 /// PostgreSQL only: a server about to start on a database without Open WebUI's tables or without any user,

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Logging
-import MaiDatabase
+import MaiOpenWebUI
+import MaiSQL
+import MaiUsageTracking
 import MaiSystem
 
 /// PostgreSQL only: Open WebUI's pending migrations run in one replica at a time (see `MigrationGate`). The held

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Glibc
 import Logging
-import MaiDatabase
+import MaiOpenWebUI
+import MaiSQL
+import MaiUsageTracking
 import MaiSystem
 
 /// The step before the server starts that keeps Open WebUI's SQLite database recoverable: it reports a
@@ -66,7 +68,7 @@ struct OpenWebUIDataStep {
         let scripts = scripts.read(otherwise: "no backup is made before its migrations")
         let state = scripts?.state(of: record.revisions)
         let store = BackupStore(dataDirectory: dataDirectory)
-        if let diagnosis = interruptedMigration(record, state: state, scripts: scripts, store: store, path: path) {
+        if let diagnosis = record.interruptedMigration(state: state, scripts: scripts, store: store, path: path) {
             logger.error("\(diagnosis)")
             if initRequired {
                 throw .failed("not starting the server: \(fileName(path)) needs a restore first (--init-required)")
@@ -111,24 +113,6 @@ struct OpenWebUIDataStep {
         }
     }
 
-    /// One line naming what an interrupted migration left, the newest backup and the command that restores it.
-    private func interruptedMigration(_ record: AlembicRecord, state: MigrationState?, scripts: MigrationScripts?,
-                                      store: BackupStore, path: String) -> String? {
-        var findings: [String] = []
-        let revision = record.revisions?.joined(separator: ", ") ?? "none"
-        if !record.leftoverTables.isEmpty {
-            findings.append("an interrupted Open WebUI migration left the tables \(record.leftoverTables.joined(separator: ", ")) (alembic revision \(revision))")
-        }
-        if case .unknown(let revisions) = state, let scripts {
-            findings.append("its alembic revision \(revisions.joined(separator: ", ")) is named by none of Open WebUI's migration scripts in \(scripts.directory) (a database of a newer Open WebUI, or a damaged alembic_version)")
-        }
-        guard !findings.isEmpty else { return nil }
-        let advice = (try? store.list())?.first.map { newest in
-            "the newest backup is \(newest.path) (\(newest.name.readableTime), revision \(newest.name.revision)): stop the server and run \"mai-entrypoint restore \(newest.name.fileName)\""
-        } ?? "there is no backup in \(store.directory) to restore"
-        return "\(path): " + findings.joined(separator: "; ") + "; Open WebUI will fail to migrate it; " + advice
-    }
-
     private func backupFailed(_ reason: String) throws(StepEnd) {
         guard settings.backupRequired else {
             logger.warning("\(reason); starting the server anyway (--backup-required would stop here)")
@@ -144,48 +128,4 @@ struct OpenWebUIDataStep {
 
 private func fileName(_ path: String) -> String {
     path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
-}
-
-/// The installed Open WebUI's migration scripts, read once per run whichever step needs them first; nil, and
-/// one line ending in that step's `otherwise`, when they cannot be found or read. `missing` is the level of that
-/// line when no folder has them (a server that is not Open WebUI has none).
-final class InstalledMigrationScripts {
-    private let settings: DataSafetySettings
-    private let logger: Logger
-    private var found: MigrationScripts??
-
-    init(_ settings: DataSafetySettings, logger: Logger) {
-        self.settings = settings
-        self.logger = logger
-    }
-
-    func read(otherwise: String, missing: Logger.Level = .warning) -> MigrationScripts? {
-        if let found { return found }
-        let scripts = installedMigrationScripts(settings, logger: logger, otherwise: otherwise, missing: missing)
-        found = .some(scripts)
-        return scripts
-    }
-}
-
-/// The installed Open WebUI's migration scripts; nil, and one warning ending in `otherwise`, when they cannot
-/// be found or read.
-/// `missing` is the level of that line when no folder has them (a server that is not Open WebUI has none).
-func installedMigrationScripts(_ settings: DataSafetySettings, logger: Logger, otherwise: String,
-                               missing: Logger.Level = .warning) -> MigrationScripts? {
-    switch MigrationScripts.locate(given: settings.openWebUIDirectory, workingDirectory: OpenWebUIDatabase.currentDirectory()) {
-    case .failure(let failure):
-        logger.log(level: missing, "Open WebUI's migration scripts are not in \(failure.tried.joined(separator: " or ")) (set --openwebui-dir to the folder holding open_webui/): \(otherwise)")
-        return nil
-    case .success(let directory):
-        do {
-            let scripts = try MigrationScripts.read(versionsDirectory: directory)
-            if !scripts.unreadable.isEmpty {
-                logger.warning("Open WebUI migration scripts without a readable revision in \(directory), left out: \(scripts.unreadable.joined(separator: ", "))")
-            }
-            return scripts
-        } catch {
-            logger.warning("\(error): \(otherwise)")
-            return nil
-        }
-    }
 }

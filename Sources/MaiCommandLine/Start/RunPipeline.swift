@@ -1,6 +1,8 @@
 import ArgumentParser
 import Logging
-import MaiDatabase
+import MaiOpenWebUI
+import MaiSQL
+import MaiUsageTracking
 import MaiEnvironment
 import MaiLogging
 import MaiSupervision
@@ -54,7 +56,7 @@ private func startState(_ options: RunCommand, command: [[UInt8]], context: Star
                       inbox: context.inbox, database: database, location: try? DatabaseLocation.locate(database),
                       dataDirectory: OpenWebUIDatabase.dataDirectory(variables),
                       server: PreparedServer(environment: loaded.environment), configuration: configuration,
-                      scripts: InstalledMigrationScripts(settings.dataSafety, logger: logger))
+                      scripts: InstalledMigrationScripts(given: settings.dataSafety.openWebUIDirectory, logger: logger))
 }
 
 extension StartStep {

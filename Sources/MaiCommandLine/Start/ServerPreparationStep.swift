@@ -3,7 +3,9 @@ import Glibc
 import Logging
 import MaiAccounts
 import MaiDataDirectory
-import MaiDatabase
+import MaiOpenWebUI
+import MaiSQL
+import MaiUsageTracking
 import MaiSystem
 
 /// What the server gets, once prepared: its environment (the key, HOME), its user, and the files this program
@@ -158,11 +160,6 @@ private func checkScaleOut(_ checklist: ScaleOutChecklist, strict: Bool, logger:
     }
     guard strict, !checklist.unmet.isEmpty else { return }
     throw .failed("not starting the server: \(checklist.unmet.count) scale-out requirement(s) not met (--require-scale-out-safe)")
-}
-
-/// /proc/self/mountinfo, or nothing when it cannot be read (then no file system counts as shared).
-func readMountInfo() -> String {
-    (try? readFile("/proc/self/mountinfo", limit: 4 << 20)).map { String(decoding: $0, as: UTF8.self) } ?? ""
 }
 
 /// After the usage-tracking step: what this program made for the server (webui.db, its folder) becomes its user's.

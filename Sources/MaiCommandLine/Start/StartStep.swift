@@ -1,7 +1,9 @@
 import ArgumentParser
 import Glibc
 import Logging
-import MaiDatabase
+import MaiOpenWebUI
+import MaiSQL
+import MaiUsageTracking
 import MaiEnvironment
 import MaiLogging
 import MaiSupervision

@@ -1,4 +1,6 @@
-import MaiDatabase
+import MaiOpenWebUI
+import MaiSQL
+import MaiUsageTracking
 import MaiLogging
 import MaiSupervision
 import MaiSystem

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Logging
-import MaiDatabase
+import MaiOpenWebUI
+import MaiSQL
+import MaiUsageTracking
 import MaiSystem
 
 /// How the usage-tracking initialization ended, as its callers (the run, `init-db`) act on it.
