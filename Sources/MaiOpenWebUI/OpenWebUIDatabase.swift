@@ -20,8 +20,8 @@ public struct OpenWebUIDatabase: Equatable, Sendable {
     struct Parts: Equatable, Sendable {
         let user: String
         let password: String
-        public let host: String
-        public let port: String
+        let host: String
+        let port: String
         let name: String
     }
 

@@ -129,7 +129,7 @@ enum SocketDiagnostics {
 /// One LISTEN row of /proc/net/tcp or tcp6: the local address (4 or 16 bytes, network order), port, inode.
 struct ListenRow: Equatable {
     let address: [UInt8]
-    public let port: UInt16
+    let port: UInt16
     let inode: UInt64
 
     /// TCP_LISTEN in the kernel's `st` column.

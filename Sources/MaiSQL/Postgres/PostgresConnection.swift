@@ -9,7 +9,7 @@ import MaiSystem
 public final class PostgresConnection: SQLConnection {
     public let dialect = SQLDialect.postgres
     public let target: PostgresTarget
-    public let handle: OpaquePointer
+    let handle: OpaquePointer
     let pq: LibPQ
     let stop: StopRequests
     /// A statement was left running by a stop request: nothing more is sent (a ROLLBACK would first wait for

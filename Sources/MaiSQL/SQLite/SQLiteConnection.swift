@@ -15,7 +15,7 @@ public final class SQLiteConnection: SQLConnection {
 
     public let dialect = SQLDialect.sqlite
     public let path: String
-    public let handle: OpaquePointer
+    let handle: OpaquePointer
     let busyWait: SQLiteBusyWait
 
     /// `busyTimeout` bounds each wait for another process's lock; `stop` can cut it short. `folder`, when given,
