@@ -2,11 +2,11 @@ import ArgumentParser
 import Glibc
 import Logging
 import MaiDataDirectory
+import MaiLogging
 import MaiOpenWebUI
 import MaiSQL
-import MaiUsageTracking
-import MaiLogging
 import MaiSystem
+import MaiUsageTracking
 
 /// Where the backup subcommands find Open WebUI's SQLite database and its DATA_DIR: the same env files,
 /// variables and rule as the run.

@@ -1,9 +1,9 @@
-import MaiRedaction
 import ArgumentParser
 import Glibc
 import Logging
 import MaiEnvironment
 import MaiLogging
+import MaiRedaction
 import MaiSystem
 
 /// `mai-entrypoint env`: what the env files and secret files set, and from where, for an operator checking a

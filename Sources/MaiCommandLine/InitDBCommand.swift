@@ -1,10 +1,10 @@
 import ArgumentParser
 import Logging
+import MaiLogging
 import MaiOpenWebUI
 import MaiSQL
-import MaiUsageTracking
-import MaiLogging
 import MaiSystem
+import MaiUsageTracking
 
 /// `mai-entrypoint init-db`: only the usage-tracking initialization, for `docker exec` after fixing a setting.
 struct InitDBCommand: StartedCommand {

@@ -2,13 +2,13 @@ import ArgumentParser
 import Glibc
 import Logging
 import MaiDataDirectory
-import MaiOpenWebUI
-import MaiSQL
-import MaiUsageTracking
 import MaiEnvironment
 import MaiLogging
+import MaiOpenWebUI
+import MaiSQL
 import MaiSupervision
 import MaiSystem
+import MaiUsageTracking
 
 /// `mai-entrypoint move-to-postgresql`: every row of Open WebUI's SQLite database, and of the usage tables, into
 /// a PostgreSQL database that holds Open WebUI's schema at the same revision; verified, all or nothing.

@@ -1,10 +1,10 @@
 import ArgumentParser
-import MaiOpenWebUI
-import MaiSQL
-import MaiUsageTracking
 import MaiEnvironment
 import MaiLogging
+import MaiOpenWebUI
+import MaiSQL
 import MaiSupervision
+import MaiUsageTracking
 
 /// `mai-entrypoint [OPTIONS] [--] COMMAND [ARGS...]`: run COMMAND as a supervised child.
 struct RunCommand: ParsableCommand {

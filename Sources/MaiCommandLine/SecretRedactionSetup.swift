@@ -1,6 +1,6 @@
+import MaiLogging
 import MaiRedaction
 import MaiSQL
-import MaiLogging
 
 /// From the moment the environment is loaded, every line the program writes (log lines, `status` and `env`
 /// output) has the database password, in every reading and in every piece of four characters, and the

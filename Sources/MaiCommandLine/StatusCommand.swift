@@ -1,11 +1,11 @@
 import ArgumentParser
 import Glibc
 import Logging
+import MaiLogging
 import MaiOpenWebUI
 import MaiSQL
-import MaiUsageTracking
-import MaiLogging
 import MaiSystem
+import MaiUsageTracking
 
 /// `mai-entrypoint status`: what initialization left, read without writing or locking anything.
 struct StatusCommand: StartedCommand {

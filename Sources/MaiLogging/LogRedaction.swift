@@ -1,5 +1,5 @@
-import MaiRedaction
 import Logging
+import MaiRedaction
 import Synchronization
 
 /// The last guard before a line is written: once the environment, and with it the secrets, is known, every

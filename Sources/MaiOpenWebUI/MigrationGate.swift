@@ -1,5 +1,5 @@
-import MaiSQL
 import Logging
+import MaiSQL
 import MaiSystem
 
 /// One replica at a time through Open WebUI's start-up migrations on a shared PostgreSQL database.

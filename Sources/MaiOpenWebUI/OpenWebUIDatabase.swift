@@ -1,6 +1,6 @@
-import MaiSQL
 import Glibc
 import MaiRedaction
+import MaiSQL
 
 /// The database Open WebUI uses: its DATABASE_URL and DATABASE_SCHEMA, computed from the environment exactly as
 /// `open_webui/env.py` of Open WebUI 0.12.4 computes them (line numbers below are that file's). The usage tables

@@ -1,7 +1,7 @@
 import Glibc
-import MaiSystem
 import MaiDataDirectory
 import MaiSQL
+import MaiSystem
 
 /// Open WebUI's own checklist for more than one process or instance (its scaling and multi-replica guides): the
 /// same `WEBUI_SECRET_KEY` everywhere, an external database, websockets through Redis, shared files, and vectors

@@ -1,7 +1,7 @@
-import MaiUsageTracking
-import MaiSQL
 import MaiRedaction
+import MaiSQL
 import MaiSystem
+import MaiUsageTracking
 /// What `mai-entrypoint status` prints after the database lines (`OpenWebUIDatabase.lines`, printed before the
 /// database is opened): schema version, the organization row (key masked) and row counts.
 public struct StatusReport: Equatable, Sendable {

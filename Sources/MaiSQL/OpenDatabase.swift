@@ -1,5 +1,5 @@
-import MaiSystem
 import Glibc
+import MaiSystem
 
 public enum AccessMode: Sendable {
     /// Initialization: the SQLite file and its directory are created when missing.

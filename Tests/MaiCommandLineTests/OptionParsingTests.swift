@@ -1,9 +1,9 @@
+@testable import MaiCommandLine
 import MaiOpenWebUI
 import MaiSQL
-import MaiUsageTracking
 import MaiSystem
+import MaiUsageTracking
 import Testing
-@testable import MaiCommandLine
 
 @Suite struct OptionParsingTests {
     @Test func seconds() {

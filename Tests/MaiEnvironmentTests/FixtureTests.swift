@@ -1,6 +1,6 @@
-import MaiRedaction
 import Foundation
 import MaiEnvironment
+import MaiRedaction
 import MaiTestSupport
 import Testing
 

@@ -1,5 +1,5 @@
-import Testing
 @testable import MaiHealth
+import Testing
 
 @Suite struct HealthURLTests {
     @Test func parsesAddressPortAndPath() throws {

@@ -1,5 +1,5 @@
-import Testing
 @testable import MaiHealth
+import Testing
 
 /// What a health URL may not carry onto the wire, and the one line that says so (issue 9, point 7).
 @Suite struct HealthURLSafetyTests {

@@ -1,7 +1,7 @@
 import MaiOpenWebUI
 import MaiSQL
-import MaiUsageTracking
 import MaiSystem
+import MaiUsageTracking
 import Testing
 
 @Suite("Backup names and retention")

@@ -1,8 +1,8 @@
 import Foundation
 import MaiOpenWebUI
 import MaiSQL
-import MaiUsageTracking
 import MaiTestSupport
+import MaiUsageTracking
 import Testing
 
 /// Open WebUI 0.12.4's `open_webui/env.py` (lines 228–303) as a table: each row is an environment and the

@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
-import Testing
 @testable import MaiSystem
+import Testing
 
 /// Where a process tree listens, found for a real listening grandchild (python3 forks it).
 @Suite struct ListeningSocketsTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
-import Testing
 @testable import MaiSystem
+import Testing
 
 /// Reading where a process tree listens: /proc/net/tcp{,6} rows, the kernel's socket diagnostics (the real listening
 /// grandchild, which needs python3, is in MaiSystemIntegrationTests).

@@ -2,8 +2,8 @@ import Foundation
 import Glibc
 import MaiOpenWebUI
 import MaiSQL
-import MaiUsageTracking
 import MaiTestSupport
+import MaiUsageTracking
 import Testing
 
 /// An existing `client_organizations` is adopted only when the tracking code can use it as it is; otherwise

@@ -1,9 +1,9 @@
 import Foundation
 import Glibc
-@testable import MaiUsageTracking
-@testable import MaiSQL
 import MaiOpenWebUI
+@testable import MaiSQL
 import MaiTestSupport
+@testable import MaiUsageTracking
 import Testing
 
 /// The usage tables as the mAI app itself makes them (its own Alembic migration; SQLAlchemy's rendering on

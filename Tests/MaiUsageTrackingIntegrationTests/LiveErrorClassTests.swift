@@ -1,8 +1,8 @@
 import Foundation
-@testable import MaiUsageTracking
-@testable import MaiSQL
 import MaiOpenWebUI
+@testable import MaiSQL
 import MaiTestSupport
+@testable import MaiUsageTracking
 import Testing
 
 /// The same classes, provoked for real: libpq's parser and the test server decide, no message is written here.

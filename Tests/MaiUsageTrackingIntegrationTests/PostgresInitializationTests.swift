@@ -1,8 +1,8 @@
 import Foundation
 import MaiOpenWebUI
 import MaiSQL
-import MaiUsageTracking
 import MaiTestSupport
+import MaiUsageTracking
 import Testing
 
 @Suite("PostgreSQL initialization", .enabled(if: TestPostgres.enabled, "MAI_TEST_SKIP_POSTGRES=1"))

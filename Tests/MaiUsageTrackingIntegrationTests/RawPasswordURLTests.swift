@@ -1,8 +1,8 @@
 import Foundation
-@testable import MaiUsageTracking
-@testable import MaiSQL
 import MaiOpenWebUI
+@testable import MaiSQL
 import MaiTestSupport
+@testable import MaiUsageTracking
 import Testing
 
 /// Against the real server: a base64-style password with `/` and `+`, raw in DATABASE_URL, as Open WebUI takes it.

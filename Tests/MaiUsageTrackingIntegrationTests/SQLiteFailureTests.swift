@@ -2,8 +2,8 @@ import Foundation
 import Glibc
 import MaiOpenWebUI
 import MaiSQL
-import MaiUsageTracking
 import MaiTestSupport
+import MaiUsageTracking
 import Testing
 
 @Suite("SQLite failures")

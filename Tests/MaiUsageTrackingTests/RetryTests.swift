@@ -1,7 +1,7 @@
 import MaiSQL
-import MaiUsageTracking
 import MaiSystem
 import MaiTestSupport
+import MaiUsageTracking
 import Testing
 
 @Suite("Retry with backoff")

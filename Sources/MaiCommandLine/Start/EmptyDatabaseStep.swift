@@ -2,8 +2,8 @@ import ArgumentParser
 import Logging
 import MaiOpenWebUI
 import MaiSQL
-import MaiUsageTracking
 import MaiSystem
+import MaiUsageTracking
 
 /// PostgreSQL only: a server about to start on a database without Open WebUI's tables or without any user,
 /// while DATA_DIR/webui.db holds users, would look to them like data loss (Open WebUI moves nothing between

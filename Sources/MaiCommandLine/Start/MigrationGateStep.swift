@@ -2,8 +2,8 @@ import ArgumentParser
 import Logging
 import MaiOpenWebUI
 import MaiSQL
-import MaiUsageTracking
 import MaiSystem
+import MaiUsageTracking
 
 /// PostgreSQL only: Open WebUI's pending migrations run in one replica at a time (see `MigrationGate`). The held
 /// gate goes to the supervisor, which releases it once the server is ready; nil when the server may start at

@@ -3,8 +3,8 @@ import Glibc
 import Logging
 import MaiOpenWebUI
 import MaiSQL
-import MaiUsageTracking
 import MaiSystem
+import MaiUsageTracking
 
 /// The step before the server starts that keeps Open WebUI's SQLite database recoverable: it reports a
 /// migration that was interrupted (leftover `_alembic_tmp_*` tables, a revision no script names) and, when

@@ -1,12 +1,12 @@
 import ArgumentParser
 import Logging
-import MaiOpenWebUI
-import MaiSQL
-import MaiUsageTracking
 import MaiEnvironment
 import MaiLogging
+import MaiOpenWebUI
+import MaiSQL
 import MaiSupervision
 import MaiSystem
+import MaiUsageTracking
 
 /// The main run. Step 1, blocking every signal, was done first thing in `main`: every wait below listens to the
 /// same inbox, and a TERM or INT that arrives before the child is started ends the program with 128+N without

@@ -5,8 +5,8 @@ import MaiAccounts
 import MaiDataDirectory
 import MaiOpenWebUI
 import MaiSQL
-import MaiUsageTracking
 import MaiSystem
+import MaiUsageTracking
 
 /// What the server gets, once prepared: its environment (the key, HOME), its user, and the files this program
 /// will make for it meanwhile (the SQLite database), to hand over to that user.

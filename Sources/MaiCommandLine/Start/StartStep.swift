@@ -1,13 +1,13 @@
 import ArgumentParser
 import Glibc
 import Logging
-import MaiOpenWebUI
-import MaiSQL
-import MaiUsageTracking
 import MaiEnvironment
 import MaiLogging
+import MaiOpenWebUI
+import MaiSQL
 import MaiSupervision
 import MaiSystem
+import MaiUsageTracking
 
 /// What the steps of a run share, worked out once: the checked settings, the command, the database Open WebUI
 /// will use, the logger, the one stop token, and what the steps build for the supervisor.

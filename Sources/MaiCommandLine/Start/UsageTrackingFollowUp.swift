@@ -1,9 +1,9 @@
+import MaiLogging
 import MaiOpenWebUI
 import MaiSQL
-import MaiUsageTracking
-import MaiLogging
 import MaiSupervision
 import MaiSystem
+import MaiUsageTracking
 
 /// The usage-tracking step that must wait for the app's own migrations (they create the usage tables when the
 /// server starts): this program again, as `init-db --after-app-migrations`, a child of the supervisor started

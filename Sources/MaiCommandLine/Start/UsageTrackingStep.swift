@@ -2,8 +2,8 @@ import ArgumentParser
 import Logging
 import MaiOpenWebUI
 import MaiSQL
-import MaiUsageTracking
 import MaiSystem
+import MaiUsageTracking
 
 /// How the usage-tracking initialization ended, as its callers (the run, `init-db`) act on it.
 enum InitializationResult: Equatable {

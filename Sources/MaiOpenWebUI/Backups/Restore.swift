@@ -1,5 +1,5 @@
-import MaiSQL
 import Glibc
+import MaiSQL
 import MaiSystem
 
 /// What a restore did.

@@ -1,5 +1,5 @@
-import MaiUsageTracking
 import MaiSQL
+import MaiUsageTracking
 /// What Open WebUI's Alembic left in a database: the revisions in `alembic_version` and, on SQLite, the
 /// `_alembic_tmp_*` tables of a batch migration that was interrupted. Alembic runs SQLite DDL outside any
 /// transaction: its batch mode copies a table through `_alembic_tmp_NAME` (create, copy, drop, rename), and a

@@ -1,6 +1,6 @@
-import MaiSQL
 import Glibc
 import MaiRedaction
+import MaiSQL
 import MaiSystem
 
 /// The revision graph of Open WebUI's Alembic migrations, read from the text of its scripts

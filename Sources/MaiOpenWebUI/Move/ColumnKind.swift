@@ -1,5 +1,5 @@
-import MaiSQL
 import CSQLite
+import MaiSQL
 
 /// One value of a SQLite row as the library holds it: text and blob bytes are SQLite's own, valid until the
 /// statement steps again.

@@ -1,6 +1,6 @@
-import MaiUsageTracking
 import MaiSQL
 import MaiSystem
+import MaiUsageTracking
 
 /// Moves every row of Open WebUI's SQLite database (and of the usage tables beside it) into a PostgreSQL
 /// database whose schema Open WebUI's own migrations made, at the same Alembic revision. One transaction on

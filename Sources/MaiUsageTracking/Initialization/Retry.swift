@@ -1,6 +1,6 @@
-import MaiSQL
-import MaiRedaction
 import Logging
+import MaiRedaction
+import MaiSQL
 import MaiSystem
 
 /// Exponential backoff with full jitter: after failure n the wait is uniform in [0, min(cap, base·2^(n-1))],

@@ -1,6 +1,6 @@
+import Logging
 import MaiRedaction
 import MaiSQL
-import Logging
 import MaiSystem
 
 /// When the usage tables are the app's to make (its own migration creates them, see

@@ -1,7 +1,7 @@
 import Foundation
-import MaiTestSupport
 import Glibc
 import MaiSystem
+import MaiTestSupport
 import Testing
 
 /// The variables that turn usage tracking on, for one organization.

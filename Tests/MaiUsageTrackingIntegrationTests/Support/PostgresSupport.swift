@@ -1,8 +1,8 @@
 import Foundation
 import MaiOpenWebUI
 import MaiSQL
-import MaiUsageTracking
 import MaiTestSupport
+import MaiUsageTracking
 import Testing
 
 /// The test cluster (MaiTestSupport's TestCluster), reached through this program's own PostgreSQL wrapper.

@@ -3,8 +3,8 @@ import Glibc
 import Logging
 import MaiOpenWebUI
 import MaiSQL
-import MaiUsageTracking
 import MaiTestSupport
+import MaiUsageTracking
 import Testing
 
 let organizationEnvironment = [
