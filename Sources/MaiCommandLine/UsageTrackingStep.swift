@@ -39,9 +39,7 @@ func waitForStop(_ inbox: SignalInbox, _ timeout: Duration) -> Signal? {
     do {
         return try inbox.waitForStopRequest(timeout: timeout)
     } catch {
-        let (seconds, attoseconds) = timeout.components
-        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
-        nanosleep(&request, nil)
+        sleepFor(timeout)
         return nil
     }
 }

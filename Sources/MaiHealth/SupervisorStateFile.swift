@@ -43,7 +43,7 @@ public struct SupervisorStateFile: Sendable {
     /// Publishes the state for this process; throws when it cannot be written (a read-only /run).
     public func write(_ state: SupervisorState) throws(SystemError) {
         let pid = getpid()
-        guard let start = processStartTime(pid) else { throw SystemError("read(/proc/self/stat)", errno: ENOENT) }
+        guard let start = ProcessStat.of(pid)?.startTime else { throw SystemError("read(/proc/self/stat)", errno: ENOENT) }
         try replaceFileAtomically(path, contents: SupervisorStateFile.text(state, pid: pid, start: start))
     }
 
@@ -54,7 +54,7 @@ public struct SupervisorStateFile: Sendable {
 
     public func read() -> Reading {
         guard let text = readBounded(path), let record = SupervisorStateFile.parse(text) else { return .absent }
-        guard processStartTime(record.pid) == record.start else { return .stale(pid: record.pid) }
+        guard ProcessStat.of(record.pid)?.startTime == record.start else { return .stale(pid: record.pid) }
         return .current(record.state, pid: record.pid)
     }
 

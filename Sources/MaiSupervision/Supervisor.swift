@@ -452,9 +452,7 @@ public struct Supervisor: ~Copyable {
     }
 
     private func pause() {
-        let (seconds, attoseconds) = Supervisor.errorPause.components
-        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
-        nanosleep(&request, nil)
+        sleepFor(Supervisor.errorPause)
     }
 
     // MARK: Outcome

@@ -28,14 +28,40 @@ public func isControlCharacter(_ scalar: Unicode.Scalar) -> Bool {
 public func logfmtValue(_ text: String) -> String {
     let raw = escapingControlCharacters(text)
     guard raw.isEmpty || raw.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) || raw != text else { return raw }
-    return "\"" + text.unicodeScalars.map(quotedScalar).joined() + "\""
+    return doubleQuoted(text, backslashing: ["\\", "\""])
 }
 
-/// One scalar inside logfmt's double quotes.
-private func quotedScalar(_ scalar: Unicode.Scalar) -> String {
-    switch scalar {
-    case "\\": "\\\\"
-    case "\"": "\\\""
-    default: escapingControlCharacters(String(scalar))
+/// The text between double quotes: each of `backslashing` after a backslash, control characters by the one
+/// escape above. What needs a backslash is the quoting format's (logfmt: `\` and `"`; an env file also `$`).
+public func doubleQuoted(_ text: String, backslashing: Set<Unicode.Scalar>) -> String {
+    var quoted = "\""
+    for scalar in text.unicodeScalars {
+        if backslashing.contains(scalar) {
+            quoted += "\\" + String(scalar)
+        } else {
+            quoted += escapingControlCharacters(String(scalar))
+        }
     }
+    return quoted + "\""
+}
+
+/// A JSON string literal (RFC 8259) with every control character escaped, C1 and DEL too, which JSON would
+/// allow raw: a terminal showing the line may act on them. JSON's escapes (`\u001b`), not the program's
+/// (`\u{1B}`): a JSON reader must read the value back as it was.
+public func jsonString(_ text: String) -> String {
+    var result = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": result += "\\\""
+        case "\\": result += "\\\\"
+        case "\n": result += "\\n"
+        case "\r": result += "\\r"
+        case "\t": result += "\\t"
+        case _ where isControlCharacter(scalar):
+            let hex = String(scalar.value, radix: 16)
+            result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        default: result.unicodeScalars.append(scalar)
+        }
+    }
+    return result + "\""
 }

@@ -33,11 +33,3 @@ public final class StopRequests {
         if let signal = pause(.zero) { throw .interrupted(signal) }
     }
 }
-
-/// Sleeps the whole duration, resuming after any interrupting signal handler.
-func sleepFor(_ duration: Duration) {
-    let (seconds, attoseconds) = duration.components
-    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
-    var remaining = timespec()
-    while nanosleep(&request, &remaining) == -1 && errno == EINTR { request = remaining }
-}
