@@ -149,6 +149,7 @@ public enum EntryPoint {
     }
 
     static func writeLine(_ text: String, to fd: Int32) {
-        try? writeAll(fd, text.hasSuffix("\n") ? text : text + "\n")
+        var line = text.hasSuffix("\n") ? text : text + "\n"
+        line.withUTF8 { _ = write(fd, $0.baseAddress, $0.count) }
     }
 }
