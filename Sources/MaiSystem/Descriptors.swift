@@ -45,10 +45,11 @@ public func readSome(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) th
 }
 
 /// The one write of a whole buffer: short writes and EINTR are retried, and a non-blocking descriptor that is
-/// full (EAGAIN) is waited for with poll(2). Any other failure throws with its errno (EPIPE: the reader is
-/// gone; the supervisor ignores SIGPIPE), and what was written stays written. Callers printing output that
-/// nobody may be left to read ignore the error (`try?`); callers writing a file they depend on report it. The
-/// queued, never-waiting writes of the child's output are `OutputSink`'s, not this.
+/// full (EAGAIN) is waited for with poll(2). Any other failure throws with its errno, and what was written stays
+/// written. EPIPE (the reader is gone) is one: `main` blocks SIGPIPE with every other signal, so such a write
+/// fails rather than ending the program. Callers printing output that nobody may be left to read ignore the
+/// error (`try?`); callers writing a file they depend on report it. The queued, never-waiting writes of the
+/// child's output are `OutputSink`'s.
 public func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws(SystemError) {
     guard let base = buffer.baseAddress else { return }
     var offset = 0
