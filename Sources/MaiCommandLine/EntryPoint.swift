@@ -145,7 +145,7 @@ public enum EntryPoint {
     /// A line of a subcommand's output (`status`, `backups`, `healthcheck`): redacted and escaped as every log
     /// line is, whatever a value, a path or a server's answer held.
     static func printLine(_ text: String) {
-        writeAll(STDOUT_FILENO, escapingControlCharacters(LogRedaction.redact(text)) + "\n")
+        try? writeAll(STDOUT_FILENO, escapingControlCharacters(LogRedaction.redact(text)) + "\n")
     }
 
     static func writeLine(_ text: String, to fd: Int32) {

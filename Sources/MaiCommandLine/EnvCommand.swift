@@ -28,7 +28,7 @@ struct EnvCommand: StartedCommand {
         let ignored = EnvironmentFileOptions.optionEnvironment(context.environment, loaded).ignored
         EnvironmentFileOptions.logLoaded(loaded, ignored: ignored, to: logger)
         for variable in loaded.variables {
-            writeAll(STDOUT_FILENO, render(variable, as: settings.format) + "\n")
+            try? writeAll(STDOUT_FILENO, render(variable, as: settings.format) + "\n")
         }
     }
 }
@@ -55,13 +55,5 @@ private func quotedIfNeeded(_ value: String) -> String {
     let special: Set<Character> = ["#", "\"", "'", "\\", "$"]
     let needsQuotes = value.isEmpty || value.contains(where: { $0.isWhitespace || special.contains($0) })
         || value.unicodeScalars.contains(where: isControlCharacter)
-    guard needsQuotes else { return value }
-    var quoted = "\""
-    for scalar in value.unicodeScalars {
-        switch scalar {
-        case "\"", "\\", "$": quoted += "\\\(scalar)"
-        default: quoted += escapingControlCharacters(String(scalar))
-        }
-    }
-    return quoted + "\""
+    return needsQuotes ? doubleQuoted(value, backslashing: ["\"", "\\", "$"]) : value
 }

@@ -219,11 +219,11 @@ final class MoveProgress {
     }
 
     /// Ends a live line that a failure line is about to follow.
-    func finish() { if showing { writeAll(STDERR_FILENO, "\n") } }
+    func finish() { if showing { try? writeAll(STDERR_FILENO, "\n") } }
 
     private func write(_ text: String, final: Bool) {
         guard live else { return logger.info("\(text)") }
-        writeAll(STDERR_FILENO, "\r\u{1B}[K" + escapingControlCharacters(LogRedaction.redact(text)) + (final ? "\n" : ""))
+        try? writeAll(STDERR_FILENO, "\r\u{1B}[K" + escapingControlCharacters(LogRedaction.redact(text)) + (final ? "\n" : ""))
         showing = !final
     }
 }

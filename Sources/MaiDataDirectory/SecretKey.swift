@@ -118,7 +118,7 @@ public enum SecretKeyFile {
             // The umask may have taken bits off 0600; an owner other than root needs it to be its own.
             if fchmod(fd, 0o600) != 0 { throw SystemError("fchmod") }
             if let owner, fchown(fd, owner.uid, owner.gid) != 0 { throw SystemError("fchown") }
-            try writeAll(fd, Array((key + "\n").utf8))
+            try writeAll(fd, key + "\n")
             if fsync(fd) != 0 { throw SystemError("fsync") }
         } catch {
             throw SecretKeyError(path: path, reason: "writing \(temporary): \(error.description)")

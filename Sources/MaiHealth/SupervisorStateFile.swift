@@ -43,7 +43,7 @@ public struct SupervisorStateFile: Sendable {
     /// Publishes the state for this process; throws when it cannot be written (a read-only /run).
     public func write(_ state: SupervisorState) throws(SystemError) {
         let pid = getpid()
-        guard let start = processStartTime(pid) else { throw SystemError("read(/proc/self/stat)", errno: ENOENT) }
+        guard let start = ProcessStat.of(pid)?.startTime else { throw SystemError("read(/proc/self/stat)", errno: ENOENT) }
         try replaceFileAtomically(path, contents: SupervisorStateFile.text(state, pid: pid, start: start))
     }
 
@@ -54,7 +54,7 @@ public struct SupervisorStateFile: Sendable {
 
     public func read() -> Reading {
         guard let text = readBounded(path), let record = SupervisorStateFile.parse(text) else { return .absent }
-        guard processStartTime(record.pid) == record.start else { return .stale(pid: record.pid) }
+        guard ProcessStat.of(record.pid)?.startTime == record.start else { return .stale(pid: record.pid) }
         return .current(record.state, pid: record.pid)
     }
 
@@ -79,13 +79,5 @@ public struct SupervisorStateFile: Sendable {
 /// The file's text when it is a small regular file; nil otherwise (missing, a directory, a FIFO that would
 /// block, a link, more than a state file holds).
 private func readBounded(_ path: String) -> String? {
-    let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-    if fd < 0 { return nil }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size <= SupervisorStateFile.largestFile else { return nil }
-    var buffer = [UInt8](repeating: 0, count: SupervisorStateFile.largestFile + 1)
-    let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-    guard count >= 0, count <= SupervisorStateFile.largestFile else { return nil }
-    return String(decoding: buffer[0..<count], as: UTF8.self)
+    (try? readFile(path, limit: SupervisorStateFile.largestFile, followLinks: false)).map { String(decoding: $0, as: UTF8.self) }
 }

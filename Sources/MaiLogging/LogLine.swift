@@ -77,23 +77,3 @@ func jsonValue(_ value: Logger.MetadataValue) -> String {
         return "{" + body.joined(separator: ",") + "}"
     }
 }
-
-/// A JSON string literal with every control character escaped (C1 and DEL too, which JSON would allow raw:
-/// a terminal showing the line may act on them).
-public func jsonString(_ text: String) -> String {
-    var result = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": result += "\\\""
-        case "\\": result += "\\\\"
-        case "\n": result += "\\n"
-        case "\r": result += "\\r"
-        case "\t": result += "\\t"
-        case _ where isControlCharacter(scalar):
-            let hex = String(scalar.value, radix: 16)
-            result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: result.unicodeScalars.append(scalar)
-        }
-    }
-    return result + "\""
-}

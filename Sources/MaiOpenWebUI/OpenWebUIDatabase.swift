@@ -1,6 +1,7 @@
 import Glibc
 import MaiRedaction
 import MaiSQL
+import MaiSystem
 
 /// The database Open WebUI uses: its DATABASE_URL and DATABASE_SCHEMA, computed from the environment exactly as
 /// `open_webui/env.py` of Open WebUI 0.12.4 computes them (line numbers below are that file's). The usage tables
@@ -110,26 +111,8 @@ public struct OpenWebUIDatabase: Equatable, Sendable {
 /// The value as written, or as a JSON string when that would not read back the same.
 private func lineValue(_ text: String) -> String {
     let needsQuotes = text.isEmpty || text.first == " " || text.last == " " || text.first == "\"" || text.last == "\""
-        || text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
-    guard needsQuotes else { return text }
-    var quoted = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": quoted += "\\\""
-        case "\\": quoted += "\\\\"
-        case "\n": quoted += "\\n"
-        case "\t": quoted += "\\t"
-        case "\r": quoted += "\\r"
-        default:
-            if scalar.value < 0x20 || scalar.value == 0x7F {
-                let hex = String(scalar.value, radix: 16)
-                quoted += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                quoted.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return quoted + "\""
+        || text.unicodeScalars.contains(where: isControlCharacter)
+    return needsQuotes ? jsonString(text) : text
 }
 
 /// Python's pathlib, as far as env.py uses it on POSIX.
@@ -166,14 +149,5 @@ enum PythonPath {
             pending.append(contentsOf: target.split(separator: "/").reversed())
         }
         return "/" + components.joined(separator: "/")
-    }
-
-    private static func symbolicLinkTarget(_ path: String) -> String? {
-        var status = stat()
-        guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFLNK else { return nil }
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = readlink(path, &buffer, buffer.count - 1)
-        guard count > 0 else { return nil }
-        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

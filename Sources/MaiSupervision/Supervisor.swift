@@ -14,11 +14,11 @@ public struct Supervisor: ~Copyable {
     /// How long a failing descriptor or call rests before the next try.
     static let errorPause: Duration = .milliseconds(10)
 
-    private let configuration: SupervisorConfiguration
+    let configuration: SupervisorConfiguration
     private let inbox: SignalInbox
-    private let logger: Logger
+    let logger: Logger
     private let policy: SignalPolicy
-    private var sequence: StopSequence
+    var sequence: StopSequence
 
     private var child: pid_t = 0
     private var childStarted = MonotonicInstant.now()
@@ -26,14 +26,14 @@ public struct Supervisor: ~Copyable {
     private var relays: [OutputRelay] = []
     private var orphansKilled = 0
     /// Failures already logged, by call and errno: each is logged once, however often it recurs.
-    private var reportedFailures = Set<String>()
+    var reportedFailures = Set<String>()
     private var inboxPausedUntil: MonotonicInstant?
     private var reapAgainAt: MonotonicInstant?
     /// Called once, when the server has settled: ready, given up on, or exited (see `settled()`).
     private var whenSettled: (() -> Void)?
     /// The follow-up's pid while it runs (0: not started or reaped), and whether a required one failed.
-    private var followUp: pid_t = 0
-    private var requiredFollowUpFailed = false
+    var followUp: pid_t = 0
+    var requiredFollowUpFailed = false
     /// The first TERM or INT that asked this program to stop: for a caller whose own stop (`stopWhenReady`)
     /// ends the child the same way, and who must not go on when it was someone else's.
     public private(set) var stopRequest: Signal?
@@ -112,43 +112,6 @@ public struct Supervisor: ~Copyable {
         whenSettled?()
         whenSettled = nil
         startFollowUp()
-    }
-
-    // MARK: The follow-up
-
-    private mutating func startFollowUp() {
-        guard let task = configuration.followUp, followUp == 0, !requiredFollowUpFailed, sequence.childStatus == nil,
-              sequence.stopSignal == nil else { return }
-        var options = SpawnOptions(environment: task.environment)
-        // The server's group keeps the terminal: the follow-up reads nothing from it.
-        options.takeTerminalForeground = false
-        do {
-            followUp = try spawnProcess(task.command, options: options)
-            logger.debug("follow-up started", metadata: ["pid": .stringConvertible(followUp)])
-        } catch {
-            logger.error("cannot start the usage-tracking step after the app's migrations: \(error.description)")
-            followUpEnded(.exited(error.exitStatus), task)
-        }
-    }
-
-    private mutating func followUpReaped(_ status: ExitStatus) {
-        followUp = 0
-        guard let task = configuration.followUp else { return }
-        logger.debug("follow-up exited", metadata: ["status": "\(status)"])
-        followUpEnded(status, task)
-    }
-
-    /// A follow-up that failed, with --init-required, stops the server as a TERM would; the run then exits 1.
-    /// One stopped by our own stop says nothing: the stop is what happened.
-    private mutating func followUpEnded(_ status: ExitStatus, _ task: SupervisorConfiguration.FollowUp) {
-        guard status != .exited(0), sequence.stopSignal == nil, sequence.childStatus == nil else { return }
-        guard task.required else {
-            logger.warning("the server goes on without usage tracking")
-            return
-        }
-        requiredFollowUpFailed = true
-        logger.error("stopping the server: usage tracking is required (--init-required) and was not initialized after the app's migrations")
-        perform(transition { $0.stopRequested(.terminate, now: .now()) })
     }
 
     // MARK: Waiting
@@ -304,16 +267,7 @@ public struct Supervisor: ~Copyable {
 
     // MARK: The stop sequence
 
-    /// Feeds the sequence one event; when that changes what `healthcheck` must answer, the state file says so
-    /// before any action is carried out (it fails from the first stop request on: held, draining or forwarded).
-    private mutating func transition(_ event: (inout StopSequence) -> [StopSequence.Action]) -> [StopSequence.Action] {
-        let before = healthState
-        let actions = event(&sequence)
-        if let after = healthState, after != before { publish(after) }
-        return actions
-    }
-
-    private mutating func perform(_ actions: [StopSequence.Action]) {
+    mutating func perform(_ actions: [StopSequence.Action]) {
         for action in actions { perform(action) }
     }
 
@@ -377,25 +331,6 @@ public struct Supervisor: ~Copyable {
         if let failure = orphans.signalAll(signal) { report(failure) }
     }
 
-    // MARK: The state file
-
-    /// What `healthcheck` must answer now; nil without a drain: no file is written then.
-    private var healthState: SupervisorState? { configuration.drain > .zero ? sequence.healthState : nil }
-
-    /// Tells `healthcheck` the state. A failure is logged once, as a warning, and changes nothing else: the
-    /// drain still delays the TERM, and the health check goes on asking the server.
-    private mutating func publish(_ state: SupervisorState) {
-        do {
-            try configuration.stateFile.write(state)
-        } catch {
-            guard reportedFailures.insert("state file").inserted else { return }
-            logger.warning("cannot write the state file; healthcheck will not fail during the drain", metadata: [
-                "path": "\(configuration.stateFile.path)", "call": "\(error.call)", "errno": .stringConvertible(error.errno),
-                "error": "\(error.reason)",
-            ])
-        }
-    }
-
     // MARK: Reaping
 
     private mutating func reapChildren() {
@@ -443,7 +378,7 @@ public struct Supervisor: ~Copyable {
     // MARK: Failures
 
     /// Logs a failed call once per call and errno, then the loop goes on.
-    private mutating func report(_ error: SystemError) {
+    mutating func report(_ error: SystemError) {
         let call = error.call.prefix { $0 != "(" }
         guard reportedFailures.insert("\(call) \(error.errno)").inserted else { return }
         logger.error("system call failed; going on", metadata: [
@@ -452,17 +387,6 @@ public struct Supervisor: ~Copyable {
     }
 
     private func pause() {
-        let (seconds, attoseconds) = Supervisor.errorPause.components
-        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
-        nanosleep(&request, nil)
-    }
-
-    // MARK: Outcome
-
-    /// A required follow-up that failed makes the run exit 1, whatever the server's status.
-    private func outcome() -> SupervisionOutcome {
-        let outcome = sequence.outcome(cleanStopStatus: configuration.cleanStopStatus)
-        guard requiredFollowUpFailed else { return outcome }
-        return SupervisionOutcome(childStatus: outcome.childStatus, reason: outcome.reason, exitStatus: 1)
+        sleepFor(Supervisor.errorPause)
     }
 }

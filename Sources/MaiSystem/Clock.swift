@@ -22,6 +22,17 @@ public struct MonotonicInstant: Comparable, Sendable {
     }
 }
 
+/// The one sleep: the whole duration, whatever signal handlers run meanwhile. nanosleep(2) ends early with
+/// EINTR when a handler runs and leaves in `remaining` what was left, which is then slept in turn. A zero or
+/// negative duration returns at once.
+public func sleepFor(_ duration: Duration) {
+    guard duration > .zero else { return }
+    let (seconds, attoseconds) = duration.components
+    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+    var remaining = timespec()
+    while nanosleep(&request, &remaining) == -1 && errno == EINTR { request = remaining }
+}
+
 /// Wall-clock time as UTC calendar fields, for log timestamps.
 public struct WallClockTime: Sendable {
     public let year, month, day, hour, minute, second, millisecond: Int

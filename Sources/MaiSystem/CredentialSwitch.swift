@@ -93,14 +93,10 @@ public enum CredentialSwitch {
 
     /// Reports to the supervisor (or, when this stage was started by hand, says so on stderr) and exits.
     private static func fail(call: String?, errno code: Int32, command: [UInt8]) -> Never {
-        let record = "\(call ?? "exec") \(code)\n"
-        let reported = record.utf8CString.withUnsafeBufferPointer { buffer in
-            write(reportDescriptor, buffer.baseAddress, buffer.count - 1) == buffer.count - 1
-        }
+        let reported = (try? writeAll(reportDescriptor, "\(call ?? "exec") \(code)\n")) != nil
         let error = SpawnError(command: displayText(command), errno: code, call: call)
         if !reported {
-            let line = "mai-entrypoint: error: \(escapingControlCharacters(error.description))\n"
-            _ = line.utf8CString.withUnsafeBufferPointer { write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
+            try? writeAll(STDERR_FILENO, "mai-entrypoint: error: \(escapingControlCharacters(error.description))\n")
         }
         _exit(error.exitStatus)
     }

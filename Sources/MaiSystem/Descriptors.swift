@@ -44,13 +44,17 @@ public func readSome(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) th
     }
 }
 
-/// Writes every byte, waiting when the descriptor is non-blocking and full. A closed reader (EPIPE) ends the
-/// write silently: there is nobody left to read what the supervisor or its child print.
-public func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) {
+/// The one write of a whole buffer: short writes and EINTR are retried, and a non-blocking descriptor that is
+/// full (EAGAIN) is waited for with poll(2). Any other failure throws with its errno, and what was written stays
+/// written. EPIPE (the reader is gone) is one: `main` blocks SIGPIPE with every other signal, so such a write
+/// fails rather than ending the program. Callers printing output that nobody may be left to read ignore the
+/// error (`try?`); callers writing a file they depend on report it. The queued, never-waiting writes of the
+/// child's output are `OutputSink`'s.
+public func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws(SystemError) {
+    guard let base = buffer.baseAddress else { return }
     var offset = 0
     while offset < buffer.count {
-        guard let base = buffer.baseAddress else { return }
-        let count = write(fd, base + offset, buffer.count - offset)
+        let count = systemCall("write") { write(fd, base + offset, buffer.count - offset) }
         if count >= 0 {
             offset += count
             continue
@@ -60,12 +64,20 @@ public func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) {
         case EAGAIN:
             var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
             _ = poll(&pfd, 1, -1)
-        default: return
+        default: throw SystemError("write")
         }
     }
 }
 
-public func writeAll(_ fd: Int32, _ text: String) {
-    var text = text
-    text.withUTF8 { writeAll(fd, UnsafeRawBufferPointer($0)) }
+public func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(SystemError) {
+    // withUnsafeBytes rethrows untyped errors: the failure is handed out as a value instead.
+    let failure = bytes.withUnsafeBytes { buffer -> SystemError? in
+        do throws(SystemError) { try writeAll(fd, buffer) } catch { return error }
+        return nil
+    }
+    if let failure { throw failure }
+}
+
+public func writeAll(_ fd: Int32, _ text: String) throws(SystemError) {
+    try writeAll(fd, Array(text.utf8))
 }

@@ -33,19 +33,6 @@ public func renameWithoutReplacing(in directory: Int32, _ from: String, to: Stri
     _ = unlinkat(directory, from, 0)
 }
 
-/// Writes all of `bytes`, retrying short writes and EINTR.
-public func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(SystemError) {
-    var written = 0
-    while written < bytes.count {
-        let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
-        if count < 0 {
-            if errno == EINTR { continue }
-            throw SystemError("write")
-        }
-        written += count
-    }
-}
-
 /// A file's owner and mode, as lstat(2) or stat(2) gives them.
 public struct FileStatus: Sendable, Equatable {
     public let uid: uid_t

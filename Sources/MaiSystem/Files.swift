@@ -14,18 +14,10 @@ public func replaceFileAtomically(_ path: String, contents: String) throws(Syste
     let fd = systemCall("open") { open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644) }
     if fd < 0 { throw SystemError("open(\(temporary))") }
     var failure: SystemError?
-    let bytes = Array(contents.utf8)
-    var offset = 0
-    while offset < bytes.count {
-        let count = systemCall("write") {
-            bytes.withUnsafeBytes { raw in raw.baseAddress.map { write(fd, $0 + offset, raw.count - offset) } ?? 0 }
-        }
-        if count < 0 {
-            if errno == EINTR { continue }
-            failure = SystemError("write(\(temporary))")
-            break
-        }
-        offset += count
+    do {
+        try writeAll(fd, contents)
+    } catch {
+        failure = SystemError("write(\(temporary))", errno: error.errno)
     }
     if close(fd) != 0 && failure == nil { failure = SystemError("close(\(temporary))") }
     if failure == nil, systemCall("rename", { rename(temporary, path) }) != 0 { failure = SystemError("rename(\(path))") }

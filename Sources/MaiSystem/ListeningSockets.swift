@@ -202,64 +202,13 @@ private func numericHost(_ family: Int32, _ address: UnsafeRawPointer, length: I
     return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
-/// `root` and every process descending from it, root first, from the parent pids in /proc/PID/stat.
-/// A process that exits meanwhile is simply missed: the next scan sees the tree as it is then.
-public func processTree(root: pid_t) -> [pid_t] {
-    var children: [pid_t: [pid_t]] = [:]
-    for pid in directoryEntries("/proc").compactMap({ pid_t($0) }) {
-        if let parent = parentProcess(of: pid) { children[parent, default: []].append(pid) }
-    }
-    guard children[root] != nil || processExists(root) else { return [] }
-    var tree = [root]
-    var index = 0
-    while index < tree.count {
-        tree += children[tree[index]] ?? []
-        index += 1
-    }
-    return tree
-}
-
-/// Whether the process runs this very program (same file, compared by device and inode, whatever its path).
-public func runsSameExecutable(as pid: pid_t) -> Bool {
-    var mine = stat(), theirs = stat()
-    guard stat("/proc/self/exe", &mine) == 0, stat("/proc/\(pid)/exe", &theirs) == 0 else { return false }
-    return mine.st_dev == theirs.st_dev && mine.st_ino == theirs.st_ino
-}
-
-/// The parent pid, the field after the state in /proc/PID/stat: `PID (COMMAND) STATE PPID ...`. The command
-/// may hold spaces and ')', so the fields start after the last ')'. Read into one small buffer: this runs for
-/// every process on each scan.
-func parentProcess(of pid: pid_t) -> pid_t? {
-    let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
-    if fd < 0 { return nil }
-    defer { close(fd) }
-    var buffer = [UInt8](repeating: 0, count: 512)
-    let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-    guard count > 0, let commandEnd = buffer[0..<count].lastIndex(of: UInt8(ascii: ")")) else { return nil }
-    // ") S 1234 ": skip ')', the blank, the state and the blank after it.
-    var index = commandEnd + 4
-    var parent: pid_t = 0
-    var digits = 0
-    while index < count, buffer[index] >= UInt8(ascii: "0"), buffer[index] <= UInt8(ascii: "9"), digits < 9 {
-        parent = parent * 10 + pid_t(buffer[index] - UInt8(ascii: "0"))
-        index += 1
-        digits += 1
-    }
-    return digits > 0 ? parent : nil
-}
-
-private func processExists(_ pid: pid_t) -> Bool {
-    access("/proc/\(pid)/stat", F_OK) == 0
-}
-
 /// The inodes of the sockets the processes hold: the N of each `socket:[N]` link under /proc/PID/fd.
 func socketInodes(of pids: [pid_t]) -> Set<UInt64> {
     var inodes: Set<UInt64> = []
     for pid in pids {
-        let directory = "/proc/\(pid)/fd"
-        for name in directoryEntries(directory) where name != "." && name != ".." {
-            guard let target = symbolicLinkTarget("\(directory)/\(name)"), target.hasPrefix("socket:["),
-                  target.hasSuffix("]"), let inode = UInt64(target.dropFirst(8).dropLast()) else { continue }
+        for target in descriptorTargets(of: pid) {
+            guard target.hasPrefix("socket:["), target.hasSuffix("]"),
+                  let inode = UInt64(target.dropFirst(8).dropLast()) else { continue }
             inodes.insert(inode)
         }
     }
@@ -274,25 +223,4 @@ func hasIPv6Loopback() -> Bool {
 /// A /proc file's text, or "" when it cannot be read (no /proc, no IPv6, a process gone).
 private func procText(_ path: String) -> String {
     (try? readSmallFile(path)) ?? ""
-}
-
-/// The names in a directory; none when it cannot be opened (a process that has exited, for one).
-func directoryEntries(_ path: String) -> [String] {
-    guard let directory = opendir(path) else { return [] }
-    defer { closedir(directory) }
-    var names: [String] = []
-    while let entry = readdir(directory) {
-        names.append(withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
-    }
-    return names
-}
-
-/// readlink: where a symbolic link points; nil when it cannot be read.
-func symbolicLinkTarget(_ path: String) -> String? {
-    var buffer = [CChar](repeating: 0, count: 256)
-    let count = buffer.withUnsafeMutableBufferPointer { space in
-        space.baseAddress.map { readlink(path, $0, space.count) } ?? -1
-    }
-    guard count > 0 else { return nil }
-    return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

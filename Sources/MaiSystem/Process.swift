@@ -58,15 +58,7 @@ public func becomeChildSubreaper() throws(SystemError) {
 /// The pids whose parent is this process, read from /proc.
 public func directChildren() -> [pid_t] {
     let me = getpid()
-    return processIDs().filter { $0 != me && parentOf($0) == me }
-}
-
-/// The parent pid from /proc/PID/stat: the field after the command name, which may itself hold spaces or ')'.
-func parentOf(_ pid: pid_t) -> pid_t? {
-    guard let text = try? readSmallFile("/proc/\(pid)/stat"),
-          let close = text.lastIndex(of: ")") else { return nil }
-    let fields = text[text.index(after: close)...].split(separator: " ")
-    return fields.count > 1 ? pid_t(fields[1]) : nil
+    return processIDs().filter { $0 != me && ProcessStat.of($0)?.parent == me }
 }
 
 /// Reads a file of a few kilobytes (under /proc, for instance) whole.
@@ -94,17 +86,6 @@ public func allOtherProcesses() -> [pid_t] {
     return processIDs().filter { $0 != me }
 }
 
-private func processIDs() -> [pid_t] {
-    guard let directory = opendir("/proc") else { return [] }
-    defer { closedir(directory) }
-    var pids: [pid_t] = []
-    while let entry = readdir(directory) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        if let pid = pid_t(name) { pids.append(pid) }
-    }
-    return pids
-}
-
 /// Whether any child is left, without collecting one that has exited (the next CHLD does that).
 public func hasChildren() throws(SystemError) -> Bool {
     var info = siginfo_t()
@@ -113,14 +94,4 @@ public func hasChildren() throws(SystemError) -> Bool {
         if errno != EINTR { throw SystemError("waitid") }
     }
     return true
-}
-
-/// When the process started, in clock ticks after boot: field 22 of /proc/PID/stat (`starttime`, proc(5)).
-/// With the pid it names one process for the machine's uptime: a pid is reused, a (pid, start) pair is not.
-/// Nil when /proc cannot say (no such process, no /proc).
-public func processStartTime(_ pid: pid_t) -> UInt64? {
-    guard let text = try? readSmallFile("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return nil }
-    // After ") ": state is field 3, so starttime (22) is the 20th field from there.
-    let fields = text[text.index(after: close)...].split(separator: " ")
-    return fields.count > 19 ? UInt64(fields[19]) : nil
 }

@@ -41,11 +41,3 @@ public final class StopRequests {
         return received
     }
 }
-
-/// Sleeps the whole duration, resuming after any interrupting signal handler.
-public func sleepFor(_ duration: Duration) {
-    let (seconds, attoseconds) = duration.components
-    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
-    var remaining = timespec()
-    while nanosleep(&request, &remaining) == -1 && errno == EINTR { request = remaining }
-}

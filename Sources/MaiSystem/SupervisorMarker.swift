@@ -11,7 +11,7 @@ public enum SupervisorMarker {
 
     /// `PID:START` of this process; nil when /proc cannot say.
     public static func current() -> String? {
-        processStartTime(getpid()).map { "\(getpid()):\($0)" }
+        ProcessStat.of(getpid()).map { "\(getpid()):\($0.startTime)" }
     }
 
     /// The pid of the live ancestor that `environment`'s marker names, or nil.
@@ -19,7 +19,7 @@ public enum SupervisorMarker {
         guard let text = environment[variable] else { return nil }
         let fields = text.split(separator: ":")
         guard fields.count == 2, let pid = pid_t(fields[0]), pid > 0, let start = UInt64(fields[1]),
-              processStartTime(pid) == start, isAncestor(pid) else { return nil }
+              ProcessStat.of(pid)?.startTime == start, isAncestor(pid) else { return nil }
         return pid
     }
 
@@ -28,7 +28,7 @@ public enum SupervisorMarker {
         var pid = getppid()
         for _ in 0..<4096 {
             if pid == wanted { return true }
-            guard pid > 1, let parent = parentOf(pid) else { return false }
+            guard pid > 1, let parent = ProcessStat.of(pid)?.parent else { return false }
             pid = parent
         }
         return false

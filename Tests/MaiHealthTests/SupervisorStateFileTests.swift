@@ -27,7 +27,7 @@ import Testing
     @Test func aFileFromAnotherLifeIsStale() throws {
         let file = try temporaryFile()
         try file.write(.stopping)
-        let start = try #require(processStartTime(getpid()))
+        let start = try #require(ProcessStat.of(getpid())?.startTime)
         // The same pid (pid 1 again, after a restart of the container) started at another time.
         try "state=stopping\npid=\(getpid())\nstart=\(start + 1)\n".write(toFile: file.path, atomically: false, encoding: .utf8)
         #expect(file.read() == .stale(pid: getpid()))

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MaiLogging
+import MaiSystem
 import Testing
 
 @Suite struct LogLineTests {

@@ -17,7 +17,7 @@ import Testing
             var bytes = Array(piece.utf8)[...]
             while !bytes.isEmpty {
                 let slice = bytes.prefix(16_384)
-                slice.withUnsafeBytes { writeAll(child.writeEnd, $0) }
+                try? writeAll(child.writeEnd, Array(slice))
                 bytes = bytes.dropFirst(slice.count)
                 try relay.pump()
             }

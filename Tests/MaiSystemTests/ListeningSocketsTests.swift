@@ -65,11 +65,6 @@ import Testing
         #expect(target([0xFE, 0x80] + Array(zeros16.dropFirst(2).dropLast()) + [7]) == "fe80::7 8080")
     }
 
-    @Test func parentFromStat() {
-        #expect(parentProcess(of: getpid()) == getppid())
-        #expect(parentProcess(of: 999_999_999) == nil)
-    }
-
     @Test("the kernel's socket diagnostics list the same LISTEN sockets as /proc/net/tcp and tcp6")
     func diagnosticsAgreeWithProc() throws {
         // One listener of each family of our own, so that neither list is empty.

@@ -57,7 +57,7 @@ public final class PostgresConnection: SQLConnection {
         self.handle = handle
         self.pq = pq
         self.stop = stop
-        let milliseconds = max(1, timeout.totalMilliseconds)
+        let milliseconds = max(1, timeout.wholeMilliseconds)
         try execute("SET lock_timeout = \(milliseconds)" + (readOnly ? "; SET default_transaction_read_only = on" : ""))
         if let schema = target.schema { try useSchema(schema) }
     }
@@ -67,7 +67,7 @@ public final class PostgresConnection: SQLConnection {
     /// typo), then `SET search_path TO "schema"`, so that every unqualified table is that schema's.
     private func useSchema(_ schema: String) throws(DatabaseError) {
         guard try !query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [.text(schema)]).isEmpty else {
-            let shown = quotedIdentifier(schema).replacing("\n", with: "\\n").replacing("\r", with: "\\r")
+            let shown = escapingControlCharacters(quotedIdentifier(schema))
             throw .unsupportedLocation("DATABASE_SCHEMA \(shown) does not exist in PostgreSQL \(target.display); Open WebUI does not create it either (create it with CREATE SCHEMA, or correct DATABASE_SCHEMA)")
         }
         try execute("SET search_path TO \(quotedIdentifier(schema))")
@@ -80,7 +80,7 @@ public final class PostgresConnection: SQLConnection {
     private static func connect(_ target: PostgresTarget, timeout: Duration, stop: StopRequests,
                                 _ pq: LibPQ) throws(DatabaseError) -> OpaquePointer {
         // libpq counts whole seconds and treats less than 2 as 2; a user's value may only shorten ours.
-        let ours = max(2, Int((timeout.totalMilliseconds + 999) / 1000))
+        let ours = max(2, Int((timeout.wholeMilliseconds + 999) / 1000))
         let theirs = target.parameters.last { $0.keyword == "connect_timeout" }.flatMap { Int($0.value) }
         let seconds = theirs.map { $0 > 0 ? max(2, min($0, ours)) : ours } ?? ours
         // Later pairs override earlier ones: the target may set its own options, never this bound or another encoding.
@@ -216,7 +216,7 @@ public final class PostgresConnection: SQLConnection {
                 wait = min(wait, left)
             }
             var descriptor = pollfd(fd: socket, events: events, revents: 0)
-            let ready = poll(&descriptor, 1, Int32(max(1, wait.totalMilliseconds)))
+            let ready = poll(&descriptor, 1, Int32(max(1, wait.wholeMilliseconds)))
             // A failed poll (EINTR) or an error on the socket: libpq's next call tells what happened.
             if ready != 0 { return true }
         }
@@ -273,12 +273,6 @@ public func quotedIdentifier(_ name: String) -> String {
 /// libpq's strings, which it never returns as NULL for the calls made here; empty if it ever did.
 private func text(_ pointer: UnsafeMutablePointer<CChar>?) -> String {
     pointer.map { String(cString: $0) } ?? ""
-}
-
-extension Duration {
-    public var totalMilliseconds: Int64 {
-        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
-    }
 }
 
 /// Hands C an array of NUL-terminated strings ending in NULL, valid for the duration of `body`.

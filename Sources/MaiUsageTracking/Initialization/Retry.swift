@@ -75,7 +75,7 @@ public struct Retrier {
 extension Duration {
     /// Seconds with two decimals (`0.37`): backoff delays are often well under a second.
     var hundredthsText: String {
-        let hundredths = max(0, (totalMilliseconds + 5) / 10)
+        let hundredths = max(0, (wholeMilliseconds + 5) / 10)
         let fraction = hundredths % 100
         return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }

@@ -38,8 +38,8 @@ public enum SetAsideTables {
             try connection.execute("ALTER TABLE \(table) RENAME TO \(aside)")
             for index in indexes {
                 switch connection.dialect {
-                case .sqlite: try connection.execute("DROP INDEX \(quoted(index))")
-                case .postgres: try connection.execute("ALTER INDEX \(quoted(index)) RENAME TO \(quoted(name(index)))")
+                case .sqlite: try connection.execute("DROP INDEX \(quotedIdentifier(index))")
+                case .postgres: try connection.execute("ALTER INDEX \(quotedIdentifier(index)) RENAME TO \(quotedIdentifier(name(index)))")
                 }
             }
             moved.append((table, rows))
@@ -133,10 +133,6 @@ public enum SetAsideTables {
             "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 ORDER BY indexname"
         }
         return try connection.query(sql, [.text(table)]).compactMap { $0.first?.text }
-    }
-
-    private static func quoted(_ identifier: String) -> String {
-        "\"" + identifier.replacing("\"", with: "\"\"") + "\""
     }
 }
 
