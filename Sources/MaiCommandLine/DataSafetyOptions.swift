@@ -24,11 +24,9 @@ struct DataSafetyOptions: ParsableArguments {
 
     func settings(_ environment: OptionEnvironment) throws(UsageError) -> DataSafetySettings {
         var settings = DataSafetySettings()
-        let refuseByEnvironment = try environment.flag("refuse-empty-database") ?? false
-        settings.refuseEmptyDatabase = refuseEmptyDatabase || refuseByEnvironment
+        settings.refuseEmptyDatabase = try environment.flag(refuseEmptyDatabase, "refuse-empty-database")
         if let keep = try resolve(keepBackups, "keep-backups", environment) { settings.keepBackups = keep.value }
-        let requiredByEnvironment = try environment.flag("backup-required") ?? false
-        settings.backupRequired = backupRequired || requiredByEnvironment
+        settings.backupRequired = try environment.flag(backupRequired, "backup-required")
         settings.openWebUIDirectory = openwebuiDir ?? environment.string("openwebui-dir")
         if let timeout = try resolve(gateTimeout, "gate-timeout", environment) { settings.gateTimeout = timeout.duration }
         return settings

@@ -26,8 +26,7 @@ struct DatabaseOptions: ParsableArguments {
             policy.base = base.duration
         }
         if let timeout = try resolve(initTimeout, "init-timeout", environment) { policy.timeout = timeout.duration }
-        let requiredByEnvironment = try environment.flag("init-required") ?? false
-        return DatabaseSettings(policy: policy, required: initRequired || requiredByEnvironment)
+        return DatabaseSettings(policy: policy, required: try environment.flag(initRequired, "init-required"))
     }
 }
 

@@ -74,7 +74,7 @@ struct EnvironmentFileOptions: ParsableArguments {
     /// Every value checked, before any file is read.
     func request(_ environment: OptionEnvironment) throws(UsageError) -> EnvironmentRequest {
         let files = envFile.isEmpty ? commaSeparated(environment.string("env-file")) : envFile
-        let override = try environment.flag("env-override") ?? false || envOverride
+        let override = try environment.flag(envOverride, "env-override")
         let secrets = try resolve(secretFileVars, "secret-file-vars", environment)?.names ?? []
         return EnvironmentRequest(files: files, override: override, secretVariables: secrets)
     }

@@ -48,6 +48,13 @@ public struct OptionEnvironment: Sendable {
         }
     }
 
+    /// A flag given on the command line, or by its variable. The variable is checked even when the command line
+    /// sets the flag, as every option's variable is.
+    func flag(_ given: Bool, _ option: String) throws(UsageError) -> Bool {
+        let fromEnvironment = try flag(option) ?? false
+        return given || fromEnvironment
+    }
+
     func flag(_ option: String) throws(UsageError) -> Bool? {
         guard let value = string(option) else { return nil }
         switch value.lowercased() {

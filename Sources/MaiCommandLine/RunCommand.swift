@@ -83,10 +83,8 @@ struct RunCommand: ParsableCommand {
         if let value = try resolve(stopTimeout, "stop-timeout", environment) { configuration.stopTimeout = value.duration }
         if let value = try resolve(orphanGrace, "orphan-grace", environment) { configuration.orphanGrace = value.duration }
         if let value = try resolve(drain, "drain", environment) { configuration.drain = value.duration }
-        let groupFromEnvironment = try environment.flag("signal-group") ?? false
-        let cleanFromEnvironment = try environment.flag("clean-stop-status") ?? false
-        configuration.signalGroup = signalGroup || groupFromEnvironment
-        configuration.cleanStopStatus = cleanStopStatus || cleanFromEnvironment
+        configuration.signalGroup = try environment.flag(signalGroup, "signal-group")
+        configuration.cleanStopStatus = try environment.flag(cleanStopStatus, "clean-stop-status")
         configuration.outputTag = try outputTag(environment)
         return configuration
     }

@@ -16,12 +16,12 @@ struct ServerUserOptions: ParsableArguments {
 
     func settings(_ environment: OptionEnvironment) throws(UsageError) -> ServerUserSettings {
         let spec = try resolve(user, "user", environment)?.spec
-        let chown = try environment.flag("chown-data") ?? false || chownData
+        let chown = try environment.flag(chownData, "chown-data")
         let source = user != nil ? "--user" : environment.describe("user")
         if chown && spec == nil {
             throw UsageError("\(chownData ? "--chown-data" : environment.describe("chown-data")) needs --user (\(OptionEnvironment.variable(for: "user")))")
         }
-        let strict = try environment.flag("require-scale-out-safe") ?? false || requireScaleOutSafe
+        let strict = try environment.flag(requireScaleOutSafe, "require-scale-out-safe")
         return ServerUserSettings(spec: spec, source: source, chownData: chown, requireScaleOutSafe: strict)
     }
 }
