@@ -274,7 +274,6 @@ swarm_update_under_load() {
   touch "$swarm_work/load.stop"
   wait "$loop_pid" || true
   result=$(head -n1 "$swarm_work/load-$drain.txt" 2>/dev/null || echo "0 ?")
-  swarm_update_failures=${result#* }
   swarm_update_figure="MAI_ENTRYPOINT_DRAIN=$drain: ${result#* } failed of ${result% *} requests through nginx during docker service update --force (${seconds} s, 3 replicas one at a time)"
   echo "$swarm_update_figure; update state: ${state:-none}"
   tail -n +2 "$swarm_work/load-$drain.txt" 2>/dev/null | head -n 20
