@@ -37,9 +37,11 @@ struct InitDBCommand: StartedCommand {
         let dataSafety = openWebUI.settings(options)
         let scripts = UsageTrackingConfiguration(environment: variables).isConfigured
             ? installedMigrationScripts(given: dataSafety.openWebUIDirectory, logger: logger, otherwise: "the usage tables are made now", missing: .debug) : nil
-        let result = runUsageTrackingInitialization(environment: variables, options: settings, scripts: scripts,
-                                             timing: afterAppMigrations ? .afterAppMigrations : .standalone,
-                                             stop: .listening(to: context.inbox), logger: logger)
+        let location = Result { () throws(DatabaseError) in try DatabaseLocation.resolve(variables) }
+        let result = runUsageTrackingInitialization(environment: variables, location: location, options: settings,
+                                                    scripts: scripts,
+                                                    timing: afterAppMigrations ? .afterAppMigrations : .standalone,
+                                                    stop: .listening(to: context.inbox), logger: logger)
         switch result {
         case .initialized: return
         case .stopped(let signal): throw ExitCode(signal.exitStatus)

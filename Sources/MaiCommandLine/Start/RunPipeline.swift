@@ -51,9 +51,9 @@ private func startState(_ options: RunCommand, command: [[UInt8]], context: Star
     var configuration = settings.supervisor
     configuration.readiness = try settings.readiness.configuration(port: loaded.environment["PORT"])
     let variables = loaded.environment.values
-    let database = OpenWebUIDatabase.resolve(variables)
-    return StartState(settings: settings, command: command, logger: logger, stop: .listening(to: context.inbox),
-                      inbox: context.inbox, database: database, location: try? DatabaseLocation.locate(database),
+    let location = Result { () throws(DatabaseError) in try DatabaseLocation.resolve(variables) }
+    return StartState(settings: settings, logger: logger, stop: .listening(to: context.inbox),
+                      inbox: context.inbox, resolvedLocation: location,
                       dataDirectory: OpenWebUIDatabase.dataDirectory(variables),
                       server: PreparedServer(environment: loaded.environment), configuration: configuration,
                       scripts: InstalledMigrationScripts(given: settings.dataSafety.openWebUIDirectory, logger: logger))

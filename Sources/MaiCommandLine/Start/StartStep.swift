@@ -9,19 +9,18 @@ import MaiSupervision
 import MaiSystem
 import MaiUsageTracking
 
-/// What the steps of a run share, worked out once: the checked settings, the command, the database Open WebUI
-/// will use, the logger, the one stop token, and what the steps build for the supervisor.
+/// What the steps of a run share, worked out once: the checked settings, where the database Open WebUI will
+/// use is, the logger, the one stop token, and what the steps build for the supervisor.
 struct StartState {
     let settings: RunSettings
-    let command: [[UInt8]]
     let logger: Logger
     /// Every wait of every step listens to it; a TERM or INT seen once is seen by every later step.
     let stop: StopRequests
     let inbox: SignalInbox
-    /// The database as Open WebUI resolves it, and where that is: nil when its URL is unusable (the usage step
-    /// names what is wrong with it; the server will fail on it too).
-    let database: OpenWebUIDatabase
-    let location: DatabaseLocation?
+    /// Where the database Open WebUI resolves from this environment is, or why its URL is unusable (the usage
+    /// step names what is wrong with it; the server will fail on it too).
+    let resolvedLocation: Result<DatabaseLocation, DatabaseError>
+    var location: DatabaseLocation? { try? resolvedLocation.get() }
     let dataDirectory: String
     /// The environment as loaded (env files, secret files): the server's until `prepareServer` adds to it.
     var server: PreparedServer

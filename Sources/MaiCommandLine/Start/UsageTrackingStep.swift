@@ -20,9 +20,12 @@ enum InitializationResult: Equatable {
 
 /// Runs the usage-tracking initialization, every wait listening for TERM and INT through `stop`.
 /// `scripts` are the installed app's migration scripts: they say whether the app makes the usage tables.
-func runUsageTrackingInitialization(environment: [String: String], options: DatabaseSettings, scripts: MigrationScripts?,
-                             timing: AppSchemaTiming, stop: StopRequests, logger: Logger) -> InitializationResult {
-    var step = UsageTrackingInitialization(environment: environment, policy: options.policy, logger: logger, stop: stop)
+/// `location` is the database Open WebUI uses with `environment`, as the caller resolved it.
+func runUsageTrackingInitialization(environment: [String: String], location: Result<DatabaseLocation, DatabaseError>,
+                                    options: DatabaseSettings, scripts: MigrationScripts?, timing: AppSchemaTiming,
+                                    stop: StopRequests, logger: Logger) -> InitializationResult {
+    var step = UsageTrackingInitialization(environment: environment, location: location, policy: options.policy,
+                                           logger: logger, stop: stop)
     step.scripts = scripts
     step.timing = timing
     switch step.run() {
@@ -43,8 +46,9 @@ extension StartStep {
         let options = state.settings.database
         let scripts = UsageTrackingConfiguration(environment: variables).isConfigured
             ? state.scripts.read(otherwise: "the usage tables are made before the server starts", missing: .debug) : nil
-        let result = runUsageTrackingInitialization(environment: variables, options: options, scripts: scripts,
-                                             timing: .beforeServer, stop: state.stop, logger: state.logger)
+        let result = runUsageTrackingInitialization(environment: variables, location: state.resolvedLocation,
+                                                    options: options, scripts: scripts, timing: .beforeServer,
+                                                    stop: state.stop, logger: state.logger)
         switch result {
         case .initialized:
             return
