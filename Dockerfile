@@ -10,8 +10,8 @@
 ARG OPENWEBUI_IMAGE=ghcr.io/open-webui/open-webui:v0.12.4
 ARG SWIFT_IMAGE=swift:6.3.1-bookworm
 
-# Build stage: the binary, stripped, at /out/mai-entrypoint. Either compiled here (the Swift stdlib linked
-# statically, so the final image needs no Swift runtime) or, with MAI_ENTRYPOINT_BINARY, taken from the build
+# Build stage: the binary, stripped, at /out/mai-entrypoint. Either compiled here by scripts/build-release (the
+# Swift stdlib linked statically, so the final image needs no Swift runtime) or, with MAI_ENTRYPOINT_BINARY, taken from the build
 # context (this stage's image then needs only strip, from binutils).
 FROM ${SWIFT_IMAGE} AS build
 ARG MAI_ENTRYPOINT_BINARY=""
@@ -26,7 +26,7 @@ RUN set -eu; \
       apt-get update; \
       apt-get install -y --no-install-recommends libsqlite3-dev libpq-dev; \
       rm -rf /var/lib/apt/lists/*; \
-      swift build -c release --static-swift-stdlib --product mai-entrypoint; \
+      scripts/build-release; \
       mkdir -p /out && strip -o /out/mai-entrypoint .build/release/mai-entrypoint; \
     fi
 

@@ -19,7 +19,7 @@ let package = Package(
         // looks up (libpq is loaded with dlopen and needs nothing from us). SwiftPM already links release builds
         // with --gc-sections. scripts/bench measures the binary this gives against two floors.
         .executableTarget(name: "mai-entrypoint", dependencies: ["MaiCommandLine"],
-                          linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(configuration: .release))]),
+                          linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "--no-export-dynamic", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(configuration: .release))]),
         .target(name: "CMaiSystem"),
         // Debug (test) builds carry the fault-injection seam of the system-call wrappers; release builds do not.
         .target(name: "MaiSystem", dependencies: ["CMaiSystem"],
@@ -34,8 +34,9 @@ let package = Package(
             "MaiSystem", "MaiRedaction",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        // Header only: libpq is loaded with dlopen when PostgreSQL is used (see LibPQ.swift).
+        // Headers only: libsqlite3 is loaded with dlopen when a SQLite database is opened, libpq when PostgreSQL is
+        // used (see LibSQLite.swift and LibPQ.swift), so that a run that needs neither loads neither.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", providers: [.apt(["libpq-dev"])]),
         // The SQL layer: SQLite and PostgreSQL behind one connection protocol, a database's location, typed errors.
         .target(name: "MaiSQL", dependencies: [
@@ -80,7 +81,8 @@ let package = Package(
         .testTarget(name: "MaiCommandLineTests", dependencies: ["MaiCommandLine", "MaiOpenWebUI", "MaiSQL", "MaiSystem"]),
         .testTarget(name: "MaiRedactionTests", dependencies: ["MaiRedaction"]),
         .testTarget(name: "MaiEnvironmentTests", dependencies: ["MaiEnvironment", "MaiTestSupport"]),
-        .testTarget(name: "MaiSQLTests", dependencies: ["MaiSQL", "MaiRedaction", "MaiSystem"]),
+        .testTarget(name: "MaiSQLTests", dependencies: ["MaiSQL", "MaiRedaction", "MaiSystem", "CSQLite"],
+                    linkerSettings: [.linkedLibrary("sqlite3")]),
         .testTarget(name: "MaiUsageTrackingTests", dependencies: ["MaiUsageTracking", "MaiSQL", "MaiSystem", "MaiTestSupport"]),
         .testTarget(name: "MaiOpenWebUITests", dependencies: ["MaiOpenWebUI", "MaiUsageTracking", "MaiSQL", "MaiSystem", "MaiTestSupport"]),
         .testTarget(name: "MaiAccountsTests", dependencies: ["MaiAccounts", "MaiSystem"]),

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// Options that protect Open WebUI's data: the backup before its migrations and the DATA_DIR lock.
-struct DataSafetyOptions: ParsableArguments {
+struct DataSafetyOptions: ParsableArguments, SettingsGroup {
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
         "Backups of webui.db kept in DATA_DIR/backups; 0 makes none (default 3). (env: \(OptionEnvironment.variable(for: "keep-backups")))",
         valueName: "N"), transform: Count.checked)
@@ -22,13 +22,13 @@ struct DataSafetyOptions: ParsableArguments {
     @Flag(name: .long, help: help("Exit 1 instead of starting a server on a PostgreSQL database without users while DATA_DIR/webui.db holds them (see move-to-postgresql).", "refuse-empty-database"))
     var refuseEmptyDatabase = false
 
-    func settings(_ environment: OptionEnvironment) throws(UsageError) -> DataSafetySettings {
+    static func settings(_ given: Self?, _ environment: OptionEnvironment) throws(UsageError) -> DataSafetySettings {
         var settings = DataSafetySettings()
-        settings.refuseEmptyDatabase = try environment.flag(refuseEmptyDatabase, "refuse-empty-database")
-        if let keep = try resolve(keepBackups, "keep-backups", environment) { settings.keepBackups = keep.value }
-        settings.backupRequired = try environment.flag(backupRequired, "backup-required")
-        settings.openWebUIDirectory = openwebuiDir ?? environment.string("openwebui-dir")
-        if let timeout = try resolve(gateTimeout, "gate-timeout", environment) { settings.gateTimeout = timeout.duration }
+        settings.refuseEmptyDatabase = try environment.flag(given?.refuseEmptyDatabase, "refuse-empty-database")
+        if let keep = try resolve(given?.keepBackups, "keep-backups", environment) { settings.keepBackups = keep.value }
+        settings.backupRequired = try environment.flag(given?.backupRequired, "backup-required")
+        settings.openWebUIDirectory = given?.openwebuiDir ?? environment.string("openwebui-dir")
+        if let timeout = try resolve(given?.gateTimeout, "gate-timeout", environment) { settings.gateTimeout = timeout.duration }
         return settings
     }
 }

@@ -4,7 +4,7 @@ import MaiSQL
 import MaiUsageTracking
 
 /// Options of the usage-tracking initialization, shared by the main run and `init-db`.
-struct DatabaseOptions: ParsableArguments {
+struct DatabaseOptions: ParsableArguments, SettingsGroup {
     @Option(name: .long, parsing: .unconditional, help: seconds("Base of the exponential backoff between database attempts, in seconds (default 0.2; waits grow to 5).", "init-backoff"),
             transform: Seconds.checked)
     var initBackoff: Seconds?
@@ -16,17 +16,17 @@ struct DatabaseOptions: ParsableArguments {
     @Flag(name: .long, help: help("Exit 1 instead of starting the server when usage tracking cannot be initialized.", "init-required"))
     var initRequired = false
 
-    func settings(_ environment: OptionEnvironment) throws(UsageError) -> DatabaseSettings {
+    static func settings(_ given: Self?, _ environment: OptionEnvironment) throws(UsageError) -> DatabaseSettings {
         var policy = RetryPolicy()
-        if let base = try resolve(initBackoff, "init-backoff", environment) {
+        if let base = try resolve(given?.initBackoff, "init-backoff", environment) {
             guard base.duration > .zero else {
-                let source = initBackoff != nil ? "--init-backoff" : environment.describe("init-backoff")
+                let source = given?.initBackoff != nil ? "--init-backoff" : environment.describe("init-backoff")
                 throw UsageError("\(source) must be more than 0 seconds")
             }
             policy.base = base.duration
         }
-        if let timeout = try resolve(initTimeout, "init-timeout", environment) { policy.timeout = timeout.duration }
-        return DatabaseSettings(policy: policy, required: try environment.flag(initRequired, "init-required"))
+        if let timeout = try resolve(given?.initTimeout, "init-timeout", environment) { policy.timeout = timeout.duration }
+        return DatabaseSettings(policy: policy, required: try environment.flag(given?.initRequired, "init-required"))
     }
 }
 

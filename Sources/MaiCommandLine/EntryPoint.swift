@@ -27,27 +27,17 @@ protocol StartedCommand: ParsableCommand {
 /// (and everything after `--`) is the supervised command, so `ENTRYPOINT ["mai-entrypoint", "--"]` is never
 /// mistaken for a subcommand.
 public enum EntryPoint {
-    /// The subcommands that end at once on TERM or INT: they start nothing, and may wait on a socket or a database.
-    static let shortSubcommands: [String: any ParsableCommand.Type] = [
-        "env": EnvCommand.self, "status": StatusCommand.self, "healthcheck": HealthcheckCommand.self,
-        "backups": BackupsCommand.self,
-    ]
-
     public static func main(_ context: StartContext) -> Never {
-        // Options are parsed as text; only the program's own reading of them is affected by bytes that are not
-        // UTF-8, never the command, which is taken from the raw arguments.
-        let arguments = context.arguments.map(displayText)
-        if let first = arguments.first {
-            if first == "init-db" { run(InitDBCommand.self, Array(arguments.dropFirst()), context) { try $0.execute(context) } }
-            if first == "restore" { run(RestoreCommand.self, Array(arguments.dropFirst()), context) { try $0.execute(context) } }
-            if first == "move-to-postgresql" {
-                run(MoveToPostgresCommand.self, Array(arguments.dropFirst()), context) { try $0.execute(context) }
+        if let first = context.arguments.first { runSubcommand(displayText(first), context) }
+        if let command = plainCommand(context.arguments) {
+            finish(RunCommand.self) {
+                knowLogSettingsEarly(nil, context.environment)
+                try supervise(command, options: nil, context)
             }
-            if let type = shortSubcommands[first] { runShort(type, Array(arguments.dropFirst()), context) }
         }
-        let rewritten = arguments.map { $0 == "--tag-child-output" ? "--tag-child-output=webui" : $0 }
-        run(RunCommand.self, rewritten, context) { command throws in
-            switch command.unknownOption() {
+        let rewritten = parserArguments(context.arguments).map { $0 == "--tag-child-output" ? "--tag-child-output=webui" : $0 }
+        run(RunCommand.self, rewritten, context) { options throws in
+            switch options.unknownOption() {
             case nil: break
             // The capture stops before the parser's own --help and --version: they are answered here.
             case "--help", "-h": throw CleanExit.helpRequest(RunCommand.self)
@@ -55,16 +45,54 @@ public enum EntryPoint {
             case "--version": writeLine(programVersion, to: STDOUT_FILENO); exit(0)
             case let option?: throw UsageError("unknown option \(option)")
             }
-            let commandStart = context.arguments.count - command.commandLength
-            let commandArguments = Array(context.arguments[commandStart...])
-            if let subcommand = ownSubcommand(commandArguments, environment: context.environment) {
-                main(StartContext(arguments: subcommand, environment: context.environment, inbox: context.inbox))
-            }
-            if !commandArguments.isEmpty, let supervisor = SupervisorMarker.liveAncestor(context.environment) {
-                try runDirectly(commandArguments, under: supervisor, options: command, context: context)
-            }
-            throw ExitCode(try runPipeline(command, command: commandArguments, context: context))
+            try supervise(Array(context.arguments.suffix(options.commandLength)), options: options, context)
         }
+    }
+
+    /// Runs the subcommand the first argument names, if it names one. A switch, not a table of types: each
+    /// metatype in a table is looked up by the Swift runtime at start (2% of it in `scripts/bench`).
+    private static func runSubcommand(_ name: String, _ context: StartContext) {
+        var arguments: [String] { parserArguments(context.arguments.dropFirst()) }
+        switch name {
+        // What the parser would answer too, whatever follows (its capture ends at the first unknown option).
+        case "--version": writeLine(programVersion, to: STDOUT_FILENO); exit(0)
+        case "init-db": run(InitDBCommand.self, arguments, context) { try $0.execute(context) }
+        case "restore": run(RestoreCommand.self, arguments, context) { try $0.execute(context) }
+        case "move-to-postgresql": run(MoveToPostgresCommand.self, arguments, context) { try $0.execute(context) }
+        // These end at once on TERM or INT: they start nothing, and may wait on a socket or a database.
+        case "env": runShort(EnvCommand.self, arguments, context)
+        case "status": runShort(StatusCommand.self, arguments, context)
+        case "healthcheck": runShort(HealthcheckCommand.self, arguments, context)
+        case "backups": runShort(BackupsCommand.self, arguments, context)
+        default: return
+        }
+    }
+
+    /// Options are parsed as text; only the program's own reading of them is affected by bytes that are not UTF-8,
+    /// never the command, which is taken from the raw arguments.
+    private static func parserArguments(_ arguments: some Collection<[UInt8]>) -> [String] { arguments.map(displayText) }
+
+    /// The command when the command line holds no option, as the image's `ENTRYPOINT ["mai-entrypoint", "--"]`
+    /// gives it: everything after a first `--`, or everything when the first word is not an option (subcommands
+    /// were matched before). The parser would capture the same words; nil sends the arguments to the parser.
+    static func plainCommand(_ arguments: [[UInt8]]) -> [[UInt8]]? {
+        guard let first = arguments.first else { return nil }
+        guard first.elementsEqual("--".utf8) else { return first.first == UInt8(ascii: "-") ? nil : arguments }
+        var command = arguments
+        command.removeFirst()
+        return command
+    }
+
+    /// The main run of `command`, or what it turns into: the subcommand it names of this very program, or a
+    /// plain exec under a supervisor that already runs.
+    private static func supervise(_ command: [[UInt8]], options: RunCommand?, _ context: StartContext) throws -> Never {
+        if let subcommand = ownSubcommand(command, environment: context.environment) {
+            main(StartContext(arguments: subcommand, environment: context.environment, inbox: context.inbox))
+        }
+        if !command.isEmpty, let supervisor = SupervisorMarker.liveAncestor(context.environment) {
+            try runDirectly(command, under: supervisor, options: options, context: context)
+        }
+        exit(try runPipeline(options, command: command, context: context))
     }
 
     /// `mai-entrypoint -- mai-entrypoint restore` (`docker compose run SERVICE mai-entrypoint restore` under the
@@ -82,9 +110,9 @@ public enum EntryPoint {
 
     /// A run under a live supervisor (see `SupervisorMarker`) execs its command: the supervisor already reaps,
     /// forwards signals, holds the lock and passed the migration gate; a second run would wait on its own parent.
-    private static func runDirectly(_ command: [[UInt8]], under supervisor: pid_t, options: RunCommand,
+    private static func runDirectly(_ command: [[UInt8]], under supervisor: pid_t, options: RunCommand?,
                                     context: StartContext) throws -> Never {
-        bootstrapLogging(try options.settings(OptionEnvironment(context.environment)).logging)
+        bootstrapLogging(try LoggingOptions.settings(options?.logging, OptionEnvironment(context.environment)))
         let logger = Logger(label: "mai-entrypoint")
         logger.info("already supervised by mai-entrypoint (pid \(supervisor)): running \(displayText(command.first ?? [])) directly")
         let error = replaceProcess(with: command)
@@ -106,10 +134,17 @@ public enum EntryPoint {
 
     private static func run<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [String], _ context: StartContext,
                                                       body: (Command) throws -> Void) -> Never {
-        do {
+        finish(type) {
             let command = try type.parse(arguments)
-            knowLogSettingsEarly(command, context.environment)
+            if let command = command as? any LoggingCommand { knowLogSettingsEarly(command.logging, context.environment) }
             try body(command)
+        }
+    }
+
+    /// Runs `work` and exits: 0 when it returns, else with the status and the one line its error calls for.
+    private static func finish<Command: ParsableCommand>(_ type: Command.Type, _ work: () throws -> Void) -> Never {
+        do {
+            try work()
             exit(0)
         } catch let error as UsageError {
             fail(error.description, status: 2)
@@ -130,9 +165,8 @@ public enum EntryPoint {
     /// The log format and tag as the command line and the process environment give them, before any env file is
     /// read: a fatal line from then on (a missing env file, a secret-file conflict) is written in that format.
     /// A bad value is left for the command to report.
-    private static func knowLogSettingsEarly(_ command: some ParsableCommand, _ environment: EnvironmentBlock) {
-        guard let command = command as? any LoggingCommand,
-              let settings = try? command.logging.settings(OptionEnvironment(environment)) else { return }
+    private static func knowLogSettingsEarly(_ given: LoggingOptions?, _ environment: EnvironmentBlock) {
+        guard let settings = try? LoggingOptions.settings(given, OptionEnvironment(environment)) else { return }
         KnownLogSettings.set(settings)
     }
 

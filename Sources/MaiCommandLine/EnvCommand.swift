@@ -21,10 +21,10 @@ struct EnvCommand: StartedCommand {
     func execute(_ context: StartContext) throws {
         let environment = OptionEnvironment(context.environment)
         let settings = try logging.settings(environment)
-        let request = try environmentFiles.request(environment)
+        let request = try environmentFiles.settings(environment)
         bootstrapLogging(settings)
         let logger = Logger(label: "mai-entrypoint")
-        let loaded = try environmentFiles.load(request, processEnvironment: context.environment)
+        let loaded = try EnvironmentFileOptions.load(request, processEnvironment: context.environment)
         let ignored = EnvironmentFileOptions.optionEnvironment(context.environment, loaded).ignored
         EnvironmentFileOptions.logLoaded(loaded, ignored: ignored, to: logger)
         for variable in loaded.variables {
@@ -55,5 +55,5 @@ private func quotedIfNeeded(_ value: String) -> String {
     let special: Set<Character> = ["#", "\"", "'", "\\", "$"]
     let needsQuotes = value.isEmpty || value.contains(where: { $0.isWhitespace || special.contains($0) })
         || value.unicodeScalars.contains(where: isControlCharacter)
-    return needsQuotes ? doubleQuoted(value, backslashing: ["\"", "\\", "$"]) : value
+    return needsQuotes ? doubleQuoted(value, backslashing: #""\$"#) : value
 }

@@ -4,7 +4,7 @@ import MaiEnvironment
 import MaiSystem
 
 /// Which env files build the environment, shared by the main run and `env`.
-struct EnvironmentFileOptions: ParsableArguments {
+struct EnvironmentFileOptions: ParsableArguments, SettingsGroup {
     @Option(name: .customLong("env-file"), parsing: .unconditionalSingleValue, help: ArgumentHelp(
         "Read variables from PATH; repeatable, later files win (default .env, or .env.dev when ENV=dev). (env: \(OptionEnvironment.variable(for: "env-file")), comma separated)",
         valueName: "PATH"))
@@ -20,7 +20,7 @@ struct EnvironmentFileOptions: ParsableArguments {
 
     /// Reads the files. A bad file is a usage error: nothing may start with an environment the operator did not
     /// mean. Nothing is logged here: the files may set how the program logs (see `optionEnvironment`).
-    func load(_ request: EnvironmentRequest, processEnvironment: EnvironmentBlock) throws(UsageError) -> LoadedEnvironment {
+    static func load(_ request: EnvironmentRequest, processEnvironment: EnvironmentBlock) throws(UsageError) -> LoadedEnvironment {
         let loaded: LoadedEnvironment
         do {
             loaded = try EnvironmentLoader(request: request, processEnvironment: processEnvironment).load()
@@ -34,7 +34,7 @@ struct EnvironmentFileOptions: ParsableArguments {
 
     /// For a command with options of its own: the env files read, and the option variables they complete.
     func loadWithOptions(_ process: EnvironmentBlock) throws(UsageError) -> (loaded: LoadedEnvironment, options: OptionEnvironment, ignored: [LoadedVariable]) {
-        let loaded = try load(try request(OptionEnvironment(process)), processEnvironment: process)
+        let loaded = try Self.load(try settings(OptionEnvironment(process)), processEnvironment: process)
         let (options, ignored) = Self.optionEnvironment(process, loaded)
         return (loaded, options, ignored)
     }
@@ -47,7 +47,7 @@ struct EnvironmentFileOptions: ParsableArguments {
     /// set but cannot apply, for `logLoaded` to warn about.
     static func optionEnvironment(_ process: EnvironmentBlock,
                                   _ loaded: LoadedEnvironment) -> (options: OptionEnvironment, ignored: [LoadedVariable]) {
-        let choosing = Set(fileChoosingOptions.map(OptionEnvironment.variable(for:)))
+        let choosing = fileChoosingOptions.map(OptionEnvironment.variable(for:))
         var block = process
         var sources: [String: String] = [:]
         var ignored: [LoadedVariable] = []
@@ -72,10 +72,11 @@ struct EnvironmentFileOptions: ParsableArguments {
     }
 
     /// Every value checked, before any file is read.
-    func request(_ environment: OptionEnvironment) throws(UsageError) -> EnvironmentRequest {
-        let files = envFile.isEmpty ? commaSeparated(environment.string("env-file")) : envFile
-        let override = try environment.flag(envOverride, "env-override")
-        let secrets = try resolve(secretFileVars, "secret-file-vars", environment)?.names ?? []
+    static func settings(_ given: Self?, _ environment: OptionEnvironment) throws(UsageError) -> EnvironmentRequest {
+        let givenFiles = given?.envFile ?? []
+        let files = givenFiles.isEmpty ? commaSeparated(environment.string("env-file")) : givenFiles
+        let override = try environment.flag(given?.envOverride, "env-override")
+        let secrets = try resolve(given?.secretFileVars, "secret-file-vars", environment)?.names ?? []
         return EnvironmentRequest(files: files, override: override, secretVariables: secrets)
     }
 }

@@ -6,14 +6,28 @@ import MaiSystem
 /// files set (see `EnvironmentFileOptions.optionEnvironment`).
 public struct OptionEnvironment: Sendable {
     public static let prefix = "MAI_ENTRYPOINT_"
-    private let block: EnvironmentBlock
+    /// The `MAI_ENTRYPOINT_*` entries, first entry winning as `getenv` finds it; their names are ASCII, so an entry
+    /// whose name is not is none of them (and a Unicode equivalent, `K` written as the Kelvin sign, never matches).
+    /// Collected in one pass: the options look up some 30 names at every start, and most containers set none.
+    private let variables: [String: String]
     /// Where a variable that an env file set comes from: `.env:3`.
     private let sources: [String: String]
 
     public init(_ block: EnvironmentBlock, sources: [String: String] = [:]) {
-        self.block = block
+        var variables: [String: String] = [:]
+        let prefix = Array(Self.prefix.utf8)
+        for entry in block.entries where entry.starts(with: prefix) {
+            let name = EnvironmentBlock.name(of: entry)
+            guard name.endIndex < entry.endIndex, name.allSatisfy({ $0 < 0x80 }) else { continue }
+            let key = String(decoding: name, as: UTF8.self)
+            if variables[key] == nil { variables[key] = String(decoding: entry[(name.endIndex + 1)...], as: UTF8.self) }
+        }
+        self.variables = variables
         self.sources = sources
     }
+
+    /// Whether an env file set one of the variables: else they are the process environment's alone.
+    var setByFiles: Bool { !sources.isEmpty }
 
     /// The variable's name as an error line gives it: `MAI_ENTRYPOINT_STOP_TIMEOUT` (`… in .env:3`).
     func describe(_ option: String) -> String {
@@ -36,7 +50,7 @@ public struct OptionEnvironment: Sendable {
 
     /// The variable's text; an empty one counts as unset.
     func string(_ option: String) -> String? {
-        guard let value = block[Self.variable(for: option)], !value.isEmpty else { return nil }
+        guard !variables.isEmpty, let value = variables[Self.variable(for: option)], !value.isEmpty else { return nil }
         return value
     }
 
@@ -52,9 +66,10 @@ public struct OptionEnvironment: Sendable {
 
     /// A flag given on the command line, or by its variable. The variable is checked even when the command line
     /// sets the flag, as every option's variable is.
-    func flag(_ given: Bool, _ option: String) throws(UsageError) -> Bool {
+    /// `given` is nil when the command line held no option at all (see `SettingsGroup`).
+    func flag(_ given: Bool?, _ option: String) throws(UsageError) -> Bool {
         let fromEnvironment = try flag(option) ?? false
-        return given || fromEnvironment
+        return given == true || fromEnvironment
     }
 
     func flag(_ option: String) throws(UsageError) -> Bool? {

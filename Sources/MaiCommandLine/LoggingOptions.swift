@@ -3,7 +3,7 @@ import Logging
 import MaiLogging
 
 /// Options for the program's own log lines, shared by every subcommand.
-struct LoggingOptions: ParsableArguments {
+struct LoggingOptions: ParsableArguments, SettingsGroup {
     @Option(name: .long, parsing: .unconditional, help: help("Log line format: text or json (default text).", "log-format"),
             transform: LogFormatValue.checked)
     var logFormat: LogFormatValue?
@@ -16,11 +16,11 @@ struct LoggingOptions: ParsableArguments {
             transform: LogLevel.checked)
     var logLevel: LogLevel?
 
-    func settings(_ environment: OptionEnvironment) throws(UsageError) -> LogSettings {
+    static func settings(_ given: Self?, _ environment: OptionEnvironment) throws(UsageError) -> LogSettings {
         var settings = LogSettings()
-        if let format = try resolve(logFormat, "log-format", environment) { settings.format = format.format }
-        if let level = try resolve(logLevel, "log-level", environment) { settings.level = level.level }
-        if let tag = try resolve(logTag, "log-tag", environment) { settings.tag = tag.text }
+        if let format = try resolve(given?.logFormat, "log-format", environment) { settings.format = format.format }
+        if let level = try resolve(given?.logLevel, "log-level", environment) { settings.level = level.level }
+        if let tag = try resolve(given?.logTag, "log-tag", environment) { settings.tag = tag.text }
         return settings
     }
 }

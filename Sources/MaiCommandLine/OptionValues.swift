@@ -133,3 +133,17 @@ extension Substring {
         String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }
+
+/// An option group whose settings the command line and the `MAI_ENTRYPOINT_*` variables give together. `given`
+/// is nil when the command line held no option at all: `mai-entrypoint -- COMMAND`, the image's ENTRYPOINT,
+/// whose settings all come from the environment. That run never builds the parser's option table, which
+/// swift-argument-parser makes by reflection over every option (a third of the start-up in `scripts/bench`).
+protocol SettingsGroup {
+    associatedtype Settings
+    static func settings(_ given: Self?, _ environment: OptionEnvironment) throws(UsageError) -> Settings
+}
+
+extension SettingsGroup {
+    /// The settings with what the command line gave.
+    func settings(_ environment: OptionEnvironment) throws(UsageError) -> Settings { try Self.settings(self, environment) }
+}

@@ -3,7 +3,7 @@ import MaiHealth
 import MaiSupervision
 
 /// Where the web server answers when it is ready, and how long start-up may take.
-struct ReadinessOptions: ParsableArguments {
+struct ReadinessOptions: ParsableArguments, SettingsGroup {
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
         "Health URL probed until the server is ready; off disables probing and start-up protection (default http://127.0.0.1:${PORT:-8080}/health). (env: \(OptionEnvironment.variable(for: "health-url")))",
         valueName: "URL"), transform: HealthURLSetting.checked)
@@ -18,10 +18,10 @@ struct ReadinessOptions: ParsableArguments {
     var startupGrace: Seconds?
 
     /// Every value checked now, before anything starts, even those that `off` makes unused.
-    func settings(_ environment: OptionEnvironment) throws(UsageError) -> ReadinessSettings {
-        ReadinessSettings(url: try resolve(healthURL, "health-url", environment),
-                          readyTimeout: try resolve(readyTimeout, "ready-timeout", environment),
-                          startupGrace: try resolve(startupGrace, "startup-grace", environment))
+    static func settings(_ given: Self?, _ environment: OptionEnvironment) throws(UsageError) -> ReadinessSettings {
+        ReadinessSettings(url: try resolve(given?.healthURL, "health-url", environment),
+                          readyTimeout: try resolve(given?.readyTimeout, "ready-timeout", environment),
+                          startupGrace: try resolve(given?.startupGrace, "startup-grace", environment))
     }
 }
 

@@ -7,7 +7,7 @@ import MaiSupervision
 import MaiUsageTracking
 
 /// `mai-entrypoint [OPTIONS] [--] COMMAND [ARGS...]`: run COMMAND as a supervised child.
-struct RunCommand: ParsableCommand {
+struct RunCommand: ParsableCommand, SettingsGroup {
     static let configuration = CommandConfiguration(
         commandName: "mai-entrypoint",
         abstract: "PID 1 for mAI containers: runs COMMAND under supervision.",
@@ -25,29 +25,7 @@ struct RunCommand: ParsableCommand {
             """,
         version: programVersion)
 
-    @Option(name: .long, parsing: .unconditional, help: seconds("Seconds the child has after the first TERM or INT before its process group is killed (default 8).", "stop-timeout"),
-            transform: Seconds.checked)
-    var stopTimeout: Seconds?
-
-    @Option(name: .long, parsing: .unconditional, help: seconds("Seconds the processes the child left behind have between TERM and KILL (default 2).", "orphan-grace"),
-            transform: Seconds.checked)
-    var orphanGrace: Seconds?
-
-    @Option(name: .long, parsing: .unconditional, help: seconds("Seconds a first TERM to a ready server waits before it is forwarded, while `healthcheck` fails so that load balancers stop sending requests; a second TERM or an INT forwards at once; the stop timeout counts from the forward (default 0).", "drain"),
-            transform: Seconds.checked)
-    var drain: Seconds?
-
-    @Flag(name: .long, help: help("Forward signals to the child's whole process group.", "signal-group"))
-    var signalGroup = false
-
-    @Flag(name: .long, help: help("Exit 0 when the child dies of the TERM or INT forwarded to stop it.", "clean-stop-status"))
-    var cleanStopStatus = false
-
-    /// Only `--tag-child-output=TAG` takes a value; EntryPoint turns the option alone into `=webui` before parsing.
-    @Option(name: .customLong("tag-child-output"), help: ArgumentHelp(
-        "Prefix each line of the child's stdout and stderr with [TAG]; write --tag-child-output=TAG, or the option alone for [webui]. (env: \(OptionEnvironment.variable(for: "tag-child-output")))",
-        valueName: "TAG"), transform: LineTag.checked)
-    var tagChildOutput: LineTag?
+    @OptionGroup var supervision: SupervisionOptions
 
     @OptionGroup var logging: LoggingOptions
 
@@ -67,37 +45,26 @@ struct RunCommand: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The command to supervise, with its arguments.", valueName: "COMMAND"))
     var command: [String] = []
 
-    /// Every option and `MAI_ENTRYPOINT_*` variable, checked, before anything else happens.
-    func settings(_ environment: OptionEnvironment) throws(UsageError) -> RunSettings {
-        RunSettings(logging: try logging.settings(environment),
-                    supervisor: try supervisorConfiguration(environment),
-                    environmentRequest: try environmentFiles.request(environment),
-                    database: try database.settings(environment),
-                    readiness: try readiness.settings(environment),
-                    dataSafety: try dataSafety.settings(environment),
-                    serverUser: try serverUser.settings(environment))
-    }
-
-    func supervisorConfiguration(_ environment: OptionEnvironment) throws(UsageError) -> SupervisorConfiguration {
-        var configuration = SupervisorConfiguration()
-        if let value = try resolve(stopTimeout, "stop-timeout", environment) { configuration.stopTimeout = value.duration }
-        if let value = try resolve(orphanGrace, "orphan-grace", environment) { configuration.orphanGrace = value.duration }
-        if let value = try resolve(drain, "drain", environment) { configuration.drain = value.duration }
-        configuration.signalGroup = try environment.flag(signalGroup, "signal-group")
-        configuration.cleanStopStatus = try environment.flag(cleanStopStatus, "clean-stop-status")
-        configuration.outputTag = try outputTag(environment)
-        return configuration
-    }
-
-    /// The variable is checked even when the command line sets the tag, as every option's variable is.
-    private func outputTag(_ environment: OptionEnvironment) throws(UsageError) -> String? {
-        let fromEnvironment: String?
-        switch environment.string("tag-child-output")?.lowercased() {
-        case nil, "0", "false", "no", "off": fromEnvironment = nil
-        case "1", "true", "yes", "on": fromEnvironment = "webui"
-        default: fromEnvironment = try environment.value("tag-child-output", as: LineTag.self)?.text
+    /// Every option and `MAI_ENTRYPOINT_*` variable, checked, before anything else happens. Without options no
+    /// group of the parser's is so much as passed on: a nil command taken apart still has the Swift runtime make
+    /// the metadata of the parser's generic option types (1.5% of a plain start, `scripts/bench`).
+    static func settings(_ given: Self?, _ environment: OptionEnvironment) throws(UsageError) -> RunSettings {
+        guard let given else {
+            return RunSettings(logging: try LoggingOptions.settings(nil, environment),
+                               supervisor: try SupervisionOptions.settings(nil, environment),
+                               environmentRequest: try EnvironmentFileOptions.settings(nil, environment),
+                               database: try DatabaseOptions.settings(nil, environment),
+                               readiness: try ReadinessOptions.settings(nil, environment),
+                               dataSafety: try DataSafetyOptions.settings(nil, environment),
+                               serverUser: try ServerUserOptions.settings(nil, environment))
         }
-        return tagChildOutput?.text ?? fromEnvironment
+        return RunSettings(logging: try given.logging.settings(environment),
+                           supervisor: try given.supervision.settings(environment),
+                           environmentRequest: try given.environmentFiles.settings(environment),
+                           database: try given.database.settings(environment),
+                           readiness: try given.readiness.settings(environment),
+                           dataSafety: try given.dataSafety.settings(environment),
+                           serverUser: try given.serverUser.settings(environment))
     }
 
     /// How many of the arguments, from the end, are the command: the parser's capture without the `--` it keeps.

@@ -2,7 +2,7 @@ import ArgumentParser
 import MaiAccounts
 
 /// `--user` and `--chown-data`: whom the server runs as, and whether its data is made its own first.
-struct ServerUserOptions: ParsableArguments {
+struct ServerUserOptions: ParsableArguments, SettingsGroup {
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
         "Run COMMAND as this user: NAME, UID, NAME:GROUP or UID:GID; groups from /etc/group, HOME from /etc/passwd; mai-entrypoint itself stays root. (env: \(OptionEnvironment.variable(for: "user")))",
         valueName: "USER"), transform: UserValue.checked)
@@ -14,14 +14,15 @@ struct ServerUserOptions: ParsableArguments {
     @Flag(name: .long, help: help("Exit 1 before anything starts when several workers or replicas miss one of Open WebUI's scale-out requirements (shared key, external database, Redis websockets, shared files, a vector server).", "require-scale-out-safe"))
     var requireScaleOutSafe = false
 
-    func settings(_ environment: OptionEnvironment) throws(UsageError) -> ServerUserSettings {
-        let spec = try resolve(user, "user", environment)?.spec
-        let chown = try environment.flag(chownData, "chown-data")
-        let source = user != nil ? "--user" : environment.describe("user")
+    static func settings(_ given: Self?, _ environment: OptionEnvironment) throws(UsageError) -> ServerUserSettings {
+        let spec = try resolve(given?.user, "user", environment)?.spec
+        let chown = try environment.flag(given?.chownData, "chown-data")
+        let source = given?.user != nil ? "--user" : environment.describe("user")
         if chown && spec == nil {
-            throw UsageError("\(chownData ? "--chown-data" : environment.describe("chown-data")) needs --user (\(OptionEnvironment.variable(for: "user")))")
+            let option = given?.chownData == true ? "--chown-data" : environment.describe("chown-data")
+            throw UsageError("\(option) needs --user (\(OptionEnvironment.variable(for: "user")))")
         }
-        let strict = try environment.flag(requireScaleOutSafe, "require-scale-out-safe")
+        let strict = try environment.flag(given?.requireScaleOutSafe, "require-scale-out-safe")
         return ServerUserSettings(spec: spec, source: source, chownData: chown, requireScaleOutSafe: strict)
     }
 }

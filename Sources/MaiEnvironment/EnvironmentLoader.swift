@@ -51,7 +51,8 @@ public struct EnvironmentLoader {
         var merge = Merge(process: process, override: request.override)
         var expander = Expander()
         var outcomes: [FileOutcome] = []
-        for (path, required) in filesToRead {
+        let (paths, required) = filesToRead
+        for path in paths {
             guard let bytes = try read(path, required: required) else {
                 outcomes.append(.missingDefault(path: path))
                 continue
@@ -63,15 +64,18 @@ public struct EnvironmentLoader {
         return LoadedEnvironment(variables: merge.effectiveVariables, files: outcomes, environment: merge.block)
     }
 
-    private var filesToRead: [(path: String, required: Bool)] {
-        guard request.files.isEmpty else { return request.files.map { ($0, true) } }
+    /// The files named, each required; or the default file, which may be missing.
+    private var filesToRead: (paths: [String], required: Bool) {
+        guard request.files.isEmpty else { return (request.files, true) }
         let name = Self.defaultFile(environment: process)
-        return [(directory.map { "\($0)/\(name)" } ?? name, false)]
+        return ([directory.map { "\($0)/\(name)" } ?? name], false)
     }
 
+    /// The built-in ones, then the requested ones not among them (a handful: no set of names needed).
     private var secretVariables: [String] {
-        var seen = Set<String>()
-        return (Self.builtInSecretVariables + request.secretVariables).filter { seen.insert($0).inserted }
+        var names: [String] = []
+        for name in Self.builtInSecretVariables + request.secretVariables where !names.contains(name) { names.append(name) }
+        return names
     }
 
     /// The file's bytes, or nil for a default file that does not exist.

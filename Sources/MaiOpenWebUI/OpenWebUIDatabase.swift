@@ -29,9 +29,11 @@ public struct OpenWebUIDatabase: Equatable, Sendable {
     /// The image's backend folder: env.py's BACKEND_DIR, the parent of the `open_webui` package (line 32).
     public static let backendDirectory = "/app/backend"
 
-    /// `workingDirectory` is the one pathlib's `resolve()` uses; nil for this process's.
-    public static func resolve(_ environment: [String: String], workingDirectory: String? = nil) -> OpenWebUIDatabase {
-        let dataDirectory = dataDirectory(environment, workingDirectory: workingDirectory ?? currentDirectory())
+    /// `workingDirectory` is the one pathlib's `resolve()` uses; nil for this process's. `dataDirectory`: DATA_DIR
+    /// when the caller has resolved it already (the main run does, once: every link on its path is a readlink).
+    public static func resolve(_ environment: [String: String], workingDirectory: String? = nil,
+                               dataDirectory resolved: String? = nil) -> OpenWebUIDatabase {
+        let dataDirectory = resolved ?? dataDirectory(environment, workingDirectory: workingDirectory ?? currentDirectory())
         // Line 271: DATABASE_URL = os.getenv('DATABASE_URL', f'sqlite:///{DATA_DIR}/webui.db'); set but empty
         // stays empty.
         var url = environment["DATABASE_URL"] ?? "sqlite:///\(dataDirectory)/webui.db"
@@ -44,8 +46,8 @@ public struct OpenWebUIDatabase: Equatable, Sendable {
             // Lines 295–297.
             url = "sqlite+sqlcipher:///\(dataDirectory)/webui.db"
         }
-        // Lines 300–301: every occurrence, like str.replace.
-        url = url.replacing("postgres://", with: "postgresql://")
+        // Lines 300–301: every occurrence, by code points as str.replace does.
+        url = url.replacingEvery("postgres://", with: "postgresql://")
         // Line 303, and the truthiness test of migrations/env.py line 78.
         return OpenWebUIDatabase(url: url, schema: nonEmpty(environment["DATABASE_SCHEMA"]), parts: parts)
     }

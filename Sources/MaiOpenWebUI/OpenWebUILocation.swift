@@ -1,4 +1,5 @@
 import MaiSQL
+import MaiSystem
 
 /// Where the usage tables live: the database Open WebUI itself uses (`OpenWebUIDatabase`), so both always use
 /// the same one.
@@ -8,9 +9,9 @@ extension DatabaseLocation {
     public static let defaultDataDirectory = OpenWebUIDatabase.backendDirectory + "/data"
 
     /// Open WebUI's DATABASE_URL and DATABASE_SCHEMA for this environment, as a location this program can open.
-    /// Errors never repeat the URL, which may hold a password.
-    public static func resolve(_ environment: [String: String]) throws(DatabaseError) -> DatabaseLocation {
-        try locate(OpenWebUIDatabase.resolve(environment))
+    /// Errors never repeat the URL, which may hold a password. `dataDirectory`: DATA_DIR, resolved, if known.
+    public static func resolve(_ environment: [String: String], dataDirectory: String? = nil) throws(DatabaseError) -> DatabaseLocation {
+        try locate(OpenWebUIDatabase.resolve(environment, dataDirectory: dataDirectory))
     }
 
     /// SQLAlchemy's forms, which Open WebUI hands the URL to: `sqlite[+driver]:///relative`,
@@ -20,11 +21,11 @@ extension DatabaseLocation {
         guard !url.isEmpty else {
             throw .unsupportedLocation("DATABASE_URL is set but empty, and Open WebUI cannot start with an empty URL (unset it to use $DATA_DIR/webui.db)")
         }
-        guard let separator = url.firstRange(of: "://") else {
+        guard let separator = url.firstScalarRange(of: "://") else {
             throw .unsupportedLocation("DATABASE_URL is not a URL (use sqlite:///PATH or postgresql://…)")
         }
-        let (base, driver) = scheme(String(url[..<separator.lowerBound]))
-        let rest = url[separator.upperBound...]
+        let (base, driver) = scheme(String(url.unicodeScalars[..<separator.lowerBound]))
+        let rest = Substring(url.unicodeScalars[separator.upperBound...])
         switch base {
         case "postgresql": return .postgres(postgresTarget(database, uri: "postgresql://" + rest))
         case "postgres":

@@ -34,18 +34,21 @@ public struct ScaleOutChecklist: Equatable {
     public var unmet: [Finding] { findings.filter { !$0.met } }
 
     /// `mountinfo` is the text of /proc/self/mountinfo; `dataDirectory` DATA_DIR, resolved; `exists` is asked about
-    /// WEBUI_SECRET_KEY_FILE's path, as the key's own rule does.
-    public init(_ environment: [String: String], location: DatabaseLocation?, dataDirectory: String, mountinfo: String,
-                exists: (String) -> Bool = { access($0, F_OK) == 0 }) {
+    /// WEBUI_SECRET_KEY_FILE's path, as the key's own rule does. Only replicas need the facts about DATA_DIR (its
+    /// key, its file system): a single instance or one with workers reads no file (every start is one of those).
+    public init(_ environment: [String: String], location: DatabaseLocation?, dataDirectory: String,
+                mountinfo: @autoclosure () -> String, exists: (String) -> Bool = { access($0, F_OK) == 0 }) {
         let shape = Self.shape(environment, location: location)
-        let given = SecretKeySource.decide(environment, dataDirectory: dataDirectory, exists: exists)
-        let facts = Facts(environment, location: location, sharedData: Self.sharedData(environment, dataDirectory, mountinfo),
-                          keyGiven: given.isGiven)
         let required: [Requirement] = switch shape {
         case .single: []
         // Workers of one container share its key and its files.
         case .workers: [.database, .websockets, .vectors]
         case .replicas: Requirement.allCases
+        }
+        var facts = Facts(environment, location: location)
+        if case .replicas = shape {
+            facts.keyGiven = SecretKeySource.decide(environment, dataDirectory: dataDirectory, exists: exists).isGiven
+            facts.sharedData = Self.sharedData(environment, dataDirectory, mountinfo())
         }
         self.shape = shape
         self.findings = required.map { facts.finding($0, shape: shape) }
@@ -86,14 +89,13 @@ private func flag(_ value: String?) -> Bool {
 private struct Facts {
     let environment: [String: String]
     let sqlite: Bool
-    let sharedData: String?
-    let keyGiven: Bool
+    /// Replicas only (the key and the files): nil and false for the others.
+    var sharedData: String?
+    var keyGiven = false
 
-    init(_ environment: [String: String], location: DatabaseLocation?, sharedData: String?, keyGiven: Bool) {
+    init(_ environment: [String: String], location: DatabaseLocation?) {
         self.environment = environment
         if case .sqlite? = location { sqlite = true } else { sqlite = false }
-        self.sharedData = sharedData
-        self.keyGiven = keyGiven
     }
 
     func value(_ name: String) -> String { environment[name] ?? "" }

@@ -20,6 +20,8 @@ public enum DatabaseError: Error, Equatable, Sendable, CustomStringConvertible {
     case migrationChanged(version: Int, name: String)
     /// A TERM or INT arrived while waiting; the caller stops at once.
     case interrupted(Signal)
+    /// The client library of the database (libsqlite3, libpq) cannot be loaded: it is missing from the image.
+    case library(String)
 
     /// Worth another attempt: a lock held by another process, a server that is not up yet or is full.
     public var isTransient: Bool {
@@ -27,7 +29,7 @@ public enum DatabaseError: Error, Equatable, Sendable, CustomStringConvertible {
         case .sqlite(let failure): failure.isTransient
         case .postgres(let failure): failure.isTransient
         case .appTablesPending(_, let transient): transient
-        case .unsupportedLocation, .directory, .incompatibleTable, .conflictingIndex, .migrationChanged, .interrupted: false
+        case .unsupportedLocation, .directory, .incompatibleTable, .conflictingIndex, .migrationChanged, .interrupted, .library: false
         }
     }
 
@@ -48,6 +50,7 @@ public enum DatabaseError: Error, Equatable, Sendable, CustomStringConvertible {
         case .migrationChanged(let version, let name):
             "schema migration \(version) (\(name)) is recorded with a different checksum; the schema was changed outside this program"
         case .interrupted(let signal): "interrupted by \(signal)"
+        case .library(let reason): reason
         }
     }
 }

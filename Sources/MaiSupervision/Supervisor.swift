@@ -133,11 +133,18 @@ public struct Supervisor: ~Copyable {
         }
     }
 
+    /// The earliest deadline, folded without building arrays: this runs at every wake-up.
     private func timeUntilNextDeadline(_ now: MonotonicInstant) -> Duration? {
-        let rests = [inboxPausedUntil, reapAgainAt] + relays.map(\.pausedUntil)
-        let deadlines = [sequence.nextDeadline, readiness?.nextWake] + rests
-        guard let next = deadlines.compactMap({ $0 }).min() else { return nil }
-        return max(.zero, now.duration(to: next))
+        var next: MonotonicInstant?
+        func consider(_ deadline: MonotonicInstant?) {
+            if let deadline, next.map({ deadline < $0 }) ?? true { next = deadline }
+        }
+        consider(sequence.nextDeadline)
+        consider(readiness?.nextWake)
+        consider(inboxPausedUntil)
+        consider(reapAgainAt)
+        for relay in relays { consider(relay.pausedUntil) }
+        return next.map { max(.zero, now.duration(to: $0)) }
     }
 
     // MARK: Output

@@ -46,13 +46,25 @@ public struct WallClockTime: Sendable {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         if let fixed = testClockSeconds() { ts = timespec(tv_sec: fixed, tv_nsec: 0) }
-        var seconds = ts.tv_sec
-        var fields = tm()
-        gmtime_r(&seconds, &fields)
-        return WallClockTime(
-            year: Int(fields.tm_year) + 1900, month: Int(fields.tm_mon) + 1, day: Int(fields.tm_mday),
-            hour: Int(fields.tm_hour), minute: Int(fields.tm_min), second: Int(fields.tm_sec),
-            millisecond: Int(ts.tv_nsec / 1_000_000))
+        return WallClockTime(utcSeconds: ts.tv_sec, millisecond: Int(ts.tv_nsec / 1_000_000))
+    }
+
+    /// The UTC calendar fields of `utcSeconds` after the epoch, by Howard Hinnant's `civil_from_days`. Not
+    /// gmtime_r: glibc reads /etc/localtime at its first call (tzset), which UTC does not need, in every start.
+    public init(utcSeconds: Int, millisecond: Int = 0) {
+        let days = utcSeconds >= 0 ? utcSeconds / 86_400 : (utcSeconds - 86_399) / 86_400
+        let time = utcSeconds - days * 86_400
+        // Days since 0000-03-01 in eras of 400 years (146,097 days): March first, so that the leap day ends a year.
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthFromMarch = (5 * dayOfYear + 2) / 153
+        let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
+        self.init(year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month: month,
+                  day: dayOfYear - (153 * monthFromMarch + 2) / 5 + 1,
+                  hour: time / 3_600, minute: time % 3_600 / 60, second: time % 60, millisecond: millisecond)
     }
 
     /// Whole seconds since the epoch (UTC), as the app's BIGINT timestamps hold them.

@@ -37,15 +37,16 @@ public func isControlCharacter(_ scalar: Unicode.Scalar) -> Bool {
 public func logfmtValue(_ text: String) -> String {
     let raw = escapingControlCharacters(text)
     guard raw.isEmpty || raw.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) || raw != text else { return raw }
-    return doubleQuoted(text, backslashing: ["\\", "\""])
+    return doubleQuoted(text, backslashing: #"\""#)
 }
 
 /// The text between double quotes: each of `backslashing` after a backslash, control characters by the one
-/// escape above. What needs a backslash is the quoting format's (logfmt: `\` and `"`; an env file also `$`).
-public func doubleQuoted(_ text: String, backslashing: Set<Unicode.Scalar>) -> String {
+/// escape above. What needs a backslash is the quoting format's (logfmt: `\` and `"`; an env file also `$`),
+/// given as the characters of a string (a set of them would cost the first log line a Swift runtime lookup).
+public func doubleQuoted(_ text: String, backslashing: String) -> String {
     var quoted = "\""
     for scalar in text.unicodeScalars {
-        if backslashing.contains(scalar) {
+        if backslashing.unicodeScalars.contains(scalar) {
             quoted += "\\" + String(scalar)
         } else {
             quoted += escapingControlCharacters(String(scalar))

@@ -7,9 +7,17 @@ import Glibc
 /// A name may appear twice (the kernel does not forbid it): a lookup finds the first entry, as `getenv` does, so
 /// that the program reads the value the child's own `getenv` would.
 public struct EnvironmentBlock: Sendable, Equatable {
-    public private(set) var entries: [[UInt8]]
+    public private(set) var entries: [[UInt8]] {
+        didSet { values = Self.decoded(entries) }
+    }
+    /// Every variable by name, first entry winning, decoded: for the readers that take a dictionary. Made with
+    /// the entries rather than at each reading: a start reads it half a dozen times, and changes it once or twice.
+    public private(set) var values: [String: String]
 
-    public init(_ entries: [[UInt8]] = []) { self.entries = entries }
+    public init(_ entries: [[UInt8]] = []) {
+        self.entries = entries
+        values = Self.decoded(entries)
+    }
 
     /// Entries given as text, `NAME=VALUE` (tests, and variables the program builds).
     public init(strings: [String]) { self.init(strings.map { Array($0.utf8) }) }
@@ -40,8 +48,7 @@ public struct EnvironmentBlock: Sendable, Equatable {
         bytes(name).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// Every variable by name, first entry winning, decoded: for the readers that take a dictionary.
-    public var values: [String: String] {
+    private static func decoded(_ entries: [[UInt8]]) -> [String: String] {
         var values: [String: String] = [:]
         for entry in entries {
             guard let equals = entry.firstIndex(of: UInt8(ascii: "=")) else { continue }
@@ -52,14 +59,25 @@ public struct EnvironmentBlock: Sendable, Equatable {
     }
 
     /// Sets `name` in place of its first entry, dropping any later entry of that name (so that no reader, first-
-    /// or last-match, sees the old value); a new name goes at the end.
+    /// or last-match, sees the old value); a new name goes at the end. `setting` does the same for many names;
+    /// one name needs no table of them (the start sets one or two, and the first table of byte strings cost the
+    /// Swift runtime 70 µs of every start to instantiate, `scripts/bench`).
     public mutating func set(_ name: String, to value: String) {
-        self = setting([(name, value)])
+        let key = Array(name.utf8)
+        var written = false
+        var result = entries.compactMap { entry in
+            guard Self.name(of: entry).elementsEqual(key) else { return entry }
+            defer { written = true }
+            return written ? nil : key + [UInt8(ascii: "=")] + Array(value.utf8)
+        }
+        if !written { result.append(key + [UInt8(ascii: "=")] + Array(value.utf8)) }
+        entries = result
     }
 
     /// The block with each variable set as `set` does it, in one pass (env files may set tens of thousands);
     /// new names go at the end in the order given.
     public func setting(_ variables: [(name: String, value: String)]) -> EnvironmentBlock {
+        if variables.isEmpty { return self }
         var values: [[UInt8]: [UInt8]] = [:]
         var newNames: [[UInt8]] = []
         for (name, value) in variables {

@@ -67,6 +67,7 @@ public struct SignalSet: Sendable {
     /// Every signal a process may catch, from 1 to the last real-time one.
     public static func allCatchable() -> SignalSet {
         var set = SignalSet()
+        set.members.reserveCapacity(Int(Signal.realtimeMaximum))
         for number in 1...Signal.realtimeMaximum where number != SIGKILL && number != SIGSTOP {
             set.insert(Signal(number))
         }

@@ -52,17 +52,58 @@ import Testing
         #expect(message.contains("not a number of seconds"), "\(message)")
     }
 
+    /// The image's `mai-entrypoint -- COMMAND` skips the parser (issue 23): the command it takes is the one the
+    /// parser captures, and any option sends the arguments to the parser.
+    @Test func plainCommandIsWhatTheParserCaptures() throws {
+        let plain: [[String]] = [
+            ["--", "bash", "start.sh"], ["bash", "start.sh"], ["sh", "--", "x"], ["--", "--", "x"], ["--", "--help"],
+            ["--", "--version"], ["uvicorn", "--port", "8080"], ["", "x"], ["--"], ["./--not-an-option"],
+        ]
+        for arguments in plain {
+            let taken = try #require(EntryPoint.plainCommand(arguments.map { Array($0.utf8) }), "\(arguments)")
+            let parsed = try RunCommand.parse(arguments)
+            #expect(parsed.unknownOption() == nil, "\(arguments)")
+            #expect(taken.map { String(decoding: $0, as: UTF8.self) } == Array(arguments.suffix(parsed.commandLength)), "\(arguments)")
+        }
+        for arguments in [["--drain", "1", "--", "x"], ["-", "x"], ["--tag-child-output", "x"], ["-h"], []] {
+            #expect(EntryPoint.plainCommand(arguments.map { Array($0.utf8) }) == nil, "\(arguments)")
+        }
+    }
+
+    /// Without options, the settings come from the variables alone, exactly as when the parser found none.
+    @Test(arguments: [
+        [String](),
+        ["MAI_ENTRYPOINT_STOP_TIMEOUT=3", "MAI_ENTRYPOINT_DRAIN=2s", "MAI_ENTRYPOINT_SIGNAL_GROUP=true",
+         "MAI_ENTRYPOINT_TAG_CHILD_OUTPUT=web", "MAI_ENTRYPOINT_LOG_FORMAT=json", "MAI_ENTRYPOINT_LOG_LEVEL=debug",
+         "MAI_ENTRYPOINT_ENV_FILE=a.env,b.env", "MAI_ENTRYPOINT_ENV_OVERRIDE=1", "MAI_ENTRYPOINT_INIT_TIMEOUT=9",
+         "MAI_ENTRYPOINT_HEALTH_URL=off", "MAI_ENTRYPOINT_KEEP_BACKUPS=0", "MAI_ENTRYPOINT_GATE_TIMEOUT=7",
+         "MAI_ENTRYPOINT_USER=1000:1000", "MAI_ENTRYPOINT_CHOWN_DATA=yes", "MAI_ENTRYPOINT_OPENWEBUI_DIR=/srv"],
+    ])
+    func settingsWithoutOptionsAreTheParsersDefaults(_ variables: [String]) throws {
+        let environment = OptionEnvironment(EnvironmentBlock(strings: variables))
+        let parsed = try RunCommand.parse(["--", "true"]).settings(environment)
+        let plain = try RunCommand.settings(nil, environment)
+        #expect("\(plain)" == "\(parsed)")
+    }
+
+    @Test func badVariableRefusedWithoutOptionsToo() {
+        let environment = OptionEnvironment(EnvironmentBlock(strings: ["MAI_ENTRYPOINT_CHOWN_DATA=1"]))
+        #expect(throws: UsageError.self) { try RunCommand.settings(nil, environment) }
+        let bad = OptionEnvironment(EnvironmentBlock(strings: ["MAI_ENTRYPOINT_INIT_BACKOFF=0"]))
+        #expect(throws: UsageError.self) { try RunCommand.settings(nil, bad) }
+    }
+
     /// `--drain` and `MAI_ENTRYPOINT_DRAIN` (issue 13): the command line wins; the default is no drain; the
     /// variable is checked even when the option hides it.
     @Test func drain() throws {
         let none = OptionEnvironment(EnvironmentBlock(strings: []))
-        #expect(try RunCommand.parse(["--", "true"]).supervisorConfiguration(none).drain == .zero)
-        #expect(try RunCommand.parse(["--drain", "2.5", "--", "true"]).supervisorConfiguration(none).drain == .milliseconds(2500))
+        #expect(try RunCommand.parse(["--", "true"]).settings(none).supervisor.drain == .zero)
+        #expect(try RunCommand.parse(["--drain", "2.5", "--", "true"]).settings(none).supervisor.drain == .milliseconds(2500))
         let five = OptionEnvironment(EnvironmentBlock(strings: ["MAI_ENTRYPOINT_DRAIN=5s"]))
-        #expect(try RunCommand.parse(["--", "true"]).supervisorConfiguration(five).drain == .seconds(5))
-        #expect(try RunCommand.parse(["--drain", "1", "--", "true"]).supervisorConfiguration(five).drain == .seconds(1))
+        #expect(try RunCommand.parse(["--", "true"]).settings(five).supervisor.drain == .seconds(5))
+        #expect(try RunCommand.parse(["--drain", "1", "--", "true"]).settings(five).supervisor.drain == .seconds(1))
         let bad = OptionEnvironment(EnvironmentBlock(strings: ["MAI_ENTRYPOINT_DRAIN=soon"]))
-        #expect(throws: UsageError.self) { try RunCommand.parse(["--drain", "1", "--", "true"]).supervisorConfiguration(bad) }
+        #expect(throws: UsageError.self) { try RunCommand.parse(["--drain", "1", "--", "true"]).settings(bad).supervisor }
         #expect(throws: (any Error).self) { try RunCommand.parse(["--drain", "-1", "--", "true"]) }
     }
 
@@ -79,6 +120,11 @@ import Testing
         let environment = OptionEnvironment(EnvironmentBlock(strings: ["MAI_ENTRYPOINT_STOP_TIMEOUT=3", "MAI_ENTRYPOINT_STOP_TIMEOUT=x"]))
         let settings = try RunCommand.parse(["--", "true"]).settings(environment)
         #expect(settings.supervisor.stopTimeout == .seconds(3))
+        // As getenv: an entry without `=` is no value, and a name equal only in Unicode (the Kelvin sign for K) is
+        // another name.
+        let odd = OptionEnvironment(EnvironmentBlock(strings: ["MAI_ENTRYPOINT_KEEP_BACKUPS", "MAI_ENTRYPOINT_\u{212A}EEP_BACKUPS=x",
+                                                               "MAI_ENTRYPOINT_KEEP_BACKUPS=5"]))
+        #expect(try RunCommand.settings(nil, odd).dataSafety.keepBackups == 5)
     }
 }
 

@@ -6,7 +6,7 @@ import Testing
 /// COPY's text format both ways, the digest and the order of the tables.
 @Suite("move-to-postgresql: conversion, COPY text, digest, table order")
 struct MoveConversionTests {
-    private func canonical(_ kind: ColumnKind, _ value: SourceValue, validJSON: Bool = true) throws -> String? {
+    private func canonical(_ kind: ColumnKind, _ value: SQLiteColumnValue, validJSON: Bool = true) throws -> String? {
         var out: [UInt8] = []
         return try kind.canonical(value, validJSON: validJSON, into: &out) ? String(decoding: out, as: UTF8.self) : nil
     }

@@ -55,6 +55,27 @@ import Testing
         #expect(checklist.statusLine == "scale-out: 4 workers in one container: database NOT MET, websockets NOT MET, vectors NOT MET")
     }
 
+    /// Every start checks the list: only replicas read /proc/self/mountinfo and look for the key file (issue 23).
+    @Test func onlyReplicasReadTheFileSystem() {
+        var reads: [String] = []
+        func mountinfo(_ label: String) -> String {
+            reads.append(label)
+            return Self.nfs
+        }
+        let exists: (String) -> Bool = { path in
+            reads.append(path)
+            return false
+        }
+        _ = ScaleOutChecklist([:], location: Self.sqlite, dataDirectory: "/data", mountinfo: mountinfo("single"), exists: exists)
+        _ = ScaleOutChecklist(["UVICORN_WORKERS": "4", "WEBUI_SECRET_KEY_FILE": "/k"], location: Self.sqlite, dataDirectory: "/data",
+                              mountinfo: mountinfo("workers"), exists: exists)
+        #expect(reads.isEmpty)
+        let replicas = ScaleOutChecklist(["MAI_ENTRYPOINT_REPLICATED": "true"], location: Self.sqlite, dataDirectory: "/app/backend/data",
+                                         mountinfo: mountinfo("replicas"), exists: exists)
+        #expect(reads.contains("replicas"))
+        #expect(replicas.statusLine.contains("files ok"), "\(replicas.statusLine)")
+    }
+
     @Test func mountTableFindsTheMountHoldingAPath() {
         let table = MountTable(Self.nfs + "40 31 0:50 / /app/backend/data/cache rw - tmpfs tmpfs rw\n")
         #expect(table.mount(containing: "/app/backend/data/uploads")?.type == "nfs4")

@@ -14,7 +14,7 @@ import Testing
         #expect(logfmtValue("a") == "a")
         #expect(logfmtValue("") == #""""#)
         #expect(logfmtValue("a b\"c\\\n") == #""a b\"c\\\n""#)
-        #expect(doubleQuoted("$x\"\u{1B}", backslashing: ["$", "\""]) == #""\$x\"\u{1B}""#)
+        #expect(doubleQuoted("$x\"\u{1B}", backslashing: "$\"") == #""\$x\"\u{1B}""#)
         #expect(jsonString("a\"b\\c\nd\u{1}\u{85}") == #""a\"b\\c\nd\u0001\u0085""#)
     }
 }
@@ -71,3 +71,45 @@ import Testing
 }
 
 nonisolated(unsafe) private var interruptions = 0
+
+@Suite struct WallClockTests {
+    /// The log timestamp's calendar, computed without gmtime_r (issue 23), agrees with gmtime_r: the epoch, leap
+    /// days, century years, times before 1970 and a spread of instants over 1900–2400.
+    @Test func calendarFieldsAgreeWithGmtime() {
+        var instants = [0, -1, 86_399, 86_400, 951_782_400, 951_868_799, 4_107_542_400, 4_107_628_800,
+                        -2_208_988_800, 13_569_465_600, 1_798_761_599, 1_798_761_600]
+        var generator = SystemRandomNumberGenerator()
+        instants += (0..<2_000).map { _ in Int.random(in: -2_208_988_800...13_569_465_600, using: &generator) }
+        for instant in instants {
+            var seconds = instant
+            var fields = tm()
+            gmtime_r(&seconds, &fields)
+            let time = WallClockTime(utcSeconds: instant)
+            let expected = [Int(fields.tm_year) + 1900, Int(fields.tm_mon) + 1, Int(fields.tm_mday),
+                            Int(fields.tm_hour), Int(fields.tm_min), Int(fields.tm_sec)]
+            #expect([time.year, time.month, time.day, time.hour, time.minute, time.second] == expected, "\(instant)")
+            #expect(time.epochSeconds == Int64(instant), "\(instant)")
+        }
+    }
+}
+
+@Suite struct TextSearchTests {
+    /// Python's str.find and str.replace, which env.py and the redaction follow: by code points, left to right,
+    /// without overlap; a combining mark after the text does not hide it (Swift's character-based search would).
+    @Test func searchAndReplaceByCodePoints() {
+        #expect("postgres://a,postgres://b".replacingEvery("postgres://", with: "postgresql://") == "postgresql://a,postgresql://b")
+        #expect("aaaa".replacingEvery("aa", with: "b") == "bb")
+        #expect("aaa".replacingEvery("aa", with: "b") == "ba")
+        #expect("abc".replacingEvery("", with: "x") == "abc")
+        #expect("".replacingEvery("a", with: "x") == "")
+        #expect("e\u{301}".replacingEvery("e", with: "E") == "E\u{301}")
+        let url = "sqlite://\u{301}/data"
+        let found = url.firstScalarRange(of: "://")
+        #expect(found.map { String(url.unicodeScalars[..<$0.lowerBound]) } == "sqlite")
+        #expect(url.firstRange(of: "://") == nil)
+        let twice = "a://b://c"
+        let second = twice.firstScalarRange(of: "://", from: twice.firstScalarRange(of: "://")?.upperBound)
+        #expect(second.map { twice.unicodeScalars.distance(from: twice.startIndex, to: $0.lowerBound) } == 5)
+        #expect("abc".firstScalarRange(of: "abcd") == nil)
+    }
+}

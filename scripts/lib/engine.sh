@@ -30,7 +30,7 @@ engine_environment() {
 # release_binary DIR: the static release build (.build-release) of mai-entrypoint; sets bin and bin_rel (its path
 # relative to the repository, for the Dockerfile's MAI_ENTRYPOINT_BINARY). Its log goes to DIR.
 release_binary() {
-  local swift_build=(swift build -c release --static-swift-stdlib --scratch-path .build-release --product mai-entrypoint)
+  local swift_build=(scripts/build-release --scratch-path .build-release)
   "${swift_build[@]}" >"$1/swift-build.log" 2>&1 || fatal "swift build" "$(tail -n 30 "$1/swift-build.log")"
   bin=$("${swift_build[@]}" --show-bin-path)/mai-entrypoint
   bin_rel=$(realpath --relative-to="$PWD" "$bin")

@@ -10,8 +10,8 @@ import MaiUsageTracking
 
 /// The main run. Step 1, blocking every signal, was done first thing in `main`: every wait below listens to the
 /// same inbox, and a TERM or INT that arrives before the child is started ends the program with 128+N without
-/// starting it. Returns the exit status.
-func runPipeline(_ options: RunCommand, command: [[UInt8]], context: StartContext) throws -> Int32 {
+/// starting it. `options` is nil when the command line held none (see `SettingsGroup`). Returns the exit status.
+func runPipeline(_ options: RunCommand?, command: [[UInt8]], context: StartContext) throws -> Int32 {
     var state = try startState(options, command: command, context: context)
     let steps: [StartStep] = [
         .lockData,                 // one writer per SQLite file, before anything touches the data
@@ -33,16 +33,16 @@ func runPipeline(_ options: RunCommand, command: [[UInt8]], context: StartContex
 
 /// Options, environment and logging: what every step needs. A usage error or an unreadable env file ends the
 /// run here, with the one line `EntryPoint` writes for it.
-private func startState(_ options: RunCommand, command: [[UInt8]], context: StartContext) throws -> StartState {
+private func startState(_ options: RunCommand?, command: [[UInt8]], context: StartContext) throws -> StartState {
     // Every option and MAI_ENTRYPOINT_* variable, checked before anything is logged or read. This first
-    // reading only names the env files; the options are read again once they are loaded, because a
-    // MAI_ENTRYPOINT_* line in an env file counts as the process environment's (which still wins).
-    let request = try options.settings(OptionEnvironment(context.environment)).environmentRequest
+    // reading names the env files; the options are read again once they are loaded when an env file set a
+    // MAI_ENTRYPOINT_* line, which counts as the process environment's (the process environment still wins).
+    let beforeFiles = try RunCommand.settings(options, OptionEnvironment(context.environment))
     guard !command.isEmpty else { throw UsageError("no command given: use mai-entrypoint [OPTIONS] -- COMMAND [ARGS...]") }
     // The environment: env files and secret files over the process environment, one block of raw entries.
-    let loaded = try options.environmentFiles.load(request, processEnvironment: context.environment)
+    let loaded = try EnvironmentFileOptions.load(beforeFiles.environmentRequest, processEnvironment: context.environment)
     let (optionEnvironment, ignored) = EnvironmentFileOptions.optionEnvironment(context.environment, loaded)
-    let settings = try options.settings(optionEnvironment)
+    let settings = optionEnvironment.setByFiles ? try RunCommand.settings(options, optionEnvironment) : beforeFiles
     bootstrapLogging(settings.logging)
     let logger = Logger(label: "mai-entrypoint")
     try refuseMissingCommand(command, environment: loaded.environment, logger: logger)
@@ -51,10 +51,10 @@ private func startState(_ options: RunCommand, command: [[UInt8]], context: Star
     var configuration = settings.supervisor
     configuration.readiness = try settings.readiness.configuration(port: loaded.environment["PORT"])
     let variables = loaded.environment.values
-    let location = Result { () throws(DatabaseError) in try DatabaseLocation.resolve(variables) }
+    let dataDirectory = OpenWebUIDatabase.dataDirectory(variables)
+    let location = Result { () throws(DatabaseError) in try DatabaseLocation.resolve(variables, dataDirectory: dataDirectory) }
     return StartState(settings: settings, logger: logger, stop: .listening(to: context.inbox),
-                      inbox: context.inbox, resolvedLocation: location,
-                      dataDirectory: OpenWebUIDatabase.dataDirectory(variables),
+                      inbox: context.inbox, resolvedLocation: location, dataDirectory: dataDirectory,
                       server: PreparedServer(environment: loaded.environment), configuration: configuration,
                       scripts: InstalledMigrationScripts(given: settings.dataSafety.openWebUIDirectory, logger: logger))
 }

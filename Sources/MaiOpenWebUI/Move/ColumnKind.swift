@@ -1,32 +1,4 @@
-import CSQLite
 import MaiSQL
-
-/// One value of a SQLite row as the library holds it: text and blob bytes are SQLite's own, valid until the
-/// statement steps again.
-enum SourceValue {
-    case null
-    case integer(Int64)
-    case real(Double)
-    case text(UnsafeRawBufferPointer)
-    case blob(UnsafeRawBufferPointer)
-}
-
-extension SQLiteStatement {
-    func value(_ column: Int32) -> SourceValue {
-        switch sqlite3_column_type(handle, column) {
-        case SQLITE_NULL: return .null
-        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, column))
-        case SQLITE_FLOAT: return .real(sqlite3_column_double(handle, column))
-        case SQLITE_BLOB:
-            // The pointer first, then the size (SQLite's documented order); an empty blob may have no pointer.
-            let bytes = sqlite3_column_blob(handle, column)
-            return .blob(UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, column))))
-        default:
-            let bytes = sqlite3_column_text(handle, column)
-            return .text(UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, column))))
-        }
-    }
-}
 
 /// What a column of the target holds, from `information_schema.columns.data_type`: it decides how a SQLite value
 /// is converted (SQLite's 0/1 to a boolean, JSON text checked, text timestamps read) and how the target's value
@@ -68,7 +40,7 @@ enum ColumnKind: Equatable {
 
     /// Appends the canonical text of a SQLite value to `out`; false for NULL. `validJSON` is SQLite's own
     /// `json_valid` of the value, read in the same row (json columns only).
-    func canonical(_ value: SourceValue, validJSON: Bool, into out: inout [UInt8]) throws(ValueProblem) -> Bool {
+    func canonical(_ value: SQLiteColumnValue, validJSON: Bool, into out: inout [UInt8]) throws(ValueProblem) -> Bool {
         switch value {
         case .null:
             return false

@@ -97,7 +97,7 @@ final class TableReader {
     }
 }
 
-private extension SourceValue {
+private extension SQLiteColumnValue {
     var isTrue: Bool {
         if case .integer(let value) = self { return value != 0 }
         return false

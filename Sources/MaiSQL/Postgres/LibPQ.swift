@@ -1,9 +1,9 @@
 import CLibPQ
 import Glibc
 
-/// libpq, loaded with dlopen the first time PostgreSQL is used. Linked at start-up it cost every run (SQLite,
-/// `--version`, a plain supervised command) about 3 ms and 10 MB of resident memory for the TLS, Kerberos and
-/// LDAP libraries it pulls in; CLibPQ now only provides its types.
+/// libpq, loaded with dlopen the first time PostgreSQL is used (`SharedLibrary`). Linked at start-up it cost every
+/// run (SQLite, `--version`, a plain supervised command) about 3 ms and 10 MB of resident memory for the TLS,
+/// Kerberos and LDAP libraries it pulls in; CLibPQ now only provides its types.
 struct LibPQ: @unchecked Sendable {
     typealias Connection = OpaquePointer
     typealias Result = OpaquePointer
@@ -44,57 +44,40 @@ struct LibPQ: @unchecked Sendable {
     let putCopyEnd: @convention(c) (Connection?, UnsafePointer<CChar>?) -> Int32
     let getCopyData: @convention(c) (Connection?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, Int32) -> Int32
 
-    static let libraryName = "libpq.so.5"
-
     /// Loaded once per process; a missing or incompatible library is a permanent error that names it.
-    static let shared: Swift.Result<LibPQ, LibPQLoadError> = Swift.Result { () throws(LibPQLoadError) in try LibPQ() }
+    static let shared: Swift.Result<LibPQ, LibraryLoadError> = Swift.Result { () throws(LibraryLoadError) in try LibPQ() }
 
-    private init() throws(LibPQLoadError) {
-        guard let library = dlopen(Self.libraryName, RTLD_NOW | RTLD_LOCAL) else {
-            throw LibPQLoadError(reason: dlerror().map { String(cString: $0) } ?? "not found")
-        }
-        connectStartParams = try lookup(library, "PQconnectStartParams")
-        connectPoll = try lookup(library, "PQconnectPoll")
-        socket = try lookup(library, "PQsocket")
-        sendQuery = try lookup(library, "PQsendQuery")
-        sendQueryParams = try lookup(library, "PQsendQueryParams")
-        consumeInput = try lookup(library, "PQconsumeInput")
-        isBusy = try lookup(library, "PQisBusy")
-        getResult = try lookup(library, "PQgetResult")
-        status = try lookup(library, "PQstatus")
-        errorMessage = try lookup(library, "PQerrorMessage")
-        connectionNeedsPassword = try lookup(library, "PQconnectionNeedsPassword")
-        finish = try lookup(library, "PQfinish")
-        setNoticeProcessor = try lookup(library, "PQsetNoticeProcessor")
-        exec = try lookup(library, "PQexec")
-        clear = try lookup(library, "PQclear")
-        ntuples = try lookup(library, "PQntuples")
-        nfields = try lookup(library, "PQnfields")
-        getisnull = try lookup(library, "PQgetisnull")
-        getvalue = try lookup(library, "PQgetvalue")
-        transactionStatus = try lookup(library, "PQtransactionStatus")
-        resultStatus = try lookup(library, "PQresultStatus")
-        resultErrorField = try lookup(library, "PQresultErrorField")
-        conninfoParse = try lookup(library, "PQconninfoParse")
-        conninfoFree = try lookup(library, "PQconninfoFree")
-        freemem = try lookup(library, "PQfreemem")
-        setnonblocking = try lookup(library, "PQsetnonblocking")
-        flush = try lookup(library, "PQflush")
-        putCopyData = try lookup(library, "PQputCopyData")
-        putCopyEnd = try lookup(library, "PQputCopyEnd")
-        getCopyData = try lookup(library, "PQgetCopyData")
+    private init() throws(LibraryLoadError) {
+        let library = try SharedLibrary(LibraryLabel(name: "libpq.so.5", what: "the PostgreSQL client library", package: "libpq5"))
+        connectStartParams = try library.function("PQconnectStartParams")
+        connectPoll = try library.function("PQconnectPoll")
+        socket = try library.function("PQsocket")
+        sendQuery = try library.function("PQsendQuery")
+        sendQueryParams = try library.function("PQsendQueryParams")
+        consumeInput = try library.function("PQconsumeInput")
+        isBusy = try library.function("PQisBusy")
+        getResult = try library.function("PQgetResult")
+        status = try library.function("PQstatus")
+        errorMessage = try library.function("PQerrorMessage")
+        connectionNeedsPassword = try library.function("PQconnectionNeedsPassword")
+        finish = try library.function("PQfinish")
+        setNoticeProcessor = try library.function("PQsetNoticeProcessor")
+        exec = try library.function("PQexec")
+        clear = try library.function("PQclear")
+        ntuples = try library.function("PQntuples")
+        nfields = try library.function("PQnfields")
+        getisnull = try library.function("PQgetisnull")
+        getvalue = try library.function("PQgetvalue")
+        transactionStatus = try library.function("PQtransactionStatus")
+        resultStatus = try library.function("PQresultStatus")
+        resultErrorField = try library.function("PQresultErrorField")
+        conninfoParse = try library.function("PQconninfoParse")
+        conninfoFree = try library.function("PQconninfoFree")
+        freemem = try library.function("PQfreemem")
+        setnonblocking = try library.function("PQsetnonblocking")
+        flush = try library.function("PQflush")
+        putCopyData = try library.function("PQputCopyData")
+        putCopyEnd = try library.function("PQputCopyEnd")
+        getCopyData = try library.function("PQgetCopyData")
     }
-}
-
-/// A function of the loaded library, as the C type the header declares.
-private func lookup<Function>(_ library: UnsafeMutableRawPointer, _ name: String) throws(LibPQLoadError) -> Function {
-    guard let address = dlsym(library, name) else {
-        throw LibPQLoadError(reason: "\(LibPQ.libraryName) has no \(name)")
-    }
-    return unsafeBitCast(address, to: Function.self)
-}
-
-struct LibPQLoadError: Error, CustomStringConvertible {
-    let reason: String
-    var description: String { "the PostgreSQL client library could not be loaded (install libpq5): \(reason)" }
 }

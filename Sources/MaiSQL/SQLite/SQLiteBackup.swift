@@ -7,20 +7,20 @@ extension SQLiteConnection {
     /// as one transaction, so an interrupted copy leaves the destination as it was. The WAL's committed pages are
     /// part of the copy. A lock held elsewhere is waited for as long as this connection's busy timeout.
     public func copyContent(to destination: SQLiteConnection) throws(DatabaseError) {
-        guard let backup = sqlite3_backup_init(destination.handle, "main", handle, "main") else {
-            throw destination.failure(sqlite3_errcode(destination.handle))
+        guard let backup = sqlite.backupInit(destination.handle, "main", handle, "main") else {
+            throw destination.failure(sqlite.errcode(destination.handle))
         }
         var busyCount: Int32 = 0
         var result: Int32
         repeat {
-            result = sqlite3_backup_step(backup, -1)
+            result = sqlite.backupStep(backup, -1)
             if result == SQLITE_BUSY || result == SQLITE_LOCKED {
                 guard busyWait.shouldRetry(busyCount) else { break }
                 busyCount += 1
                 result = SQLITE_OK
             }
         } while result == SQLITE_OK
-        let finished = sqlite3_backup_finish(backup)
+        let finished = sqlite.backupFinish(backup)
         if result != SQLITE_DONE { throw destination.failure(result == SQLITE_OK ? finished : result) }
         if finished != SQLITE_OK { throw destination.failure(finished) }
     }

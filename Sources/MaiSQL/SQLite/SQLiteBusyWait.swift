@@ -24,8 +24,8 @@ final class SQLiteBusyWait {
     }
 
     /// Installs this wait on a connection; the connection keeps `self` alive as long as the handle.
-    func install(on handle: OpaquePointer) {
-        sqlite3_busy_handler(handle, busyCallback, Unmanaged.passUnretained(self).toOpaque())
+    func install(on handle: OpaquePointer, _ sqlite: LibSQLite) {
+        _ = sqlite.busyHandler(handle, busyCallback, Unmanaged.passUnretained(self).toOpaque())
     }
 }
 

@@ -2,7 +2,7 @@ import CSQLite
 import Glibc
 import MaiSystem
 
-/// A connection to one SQLite file through the system's libsqlite3.
+/// A connection to one SQLite file through the system's libsqlite3 (`LibSQLite`).
 public final class SQLiteConnection: SQLConnection {
     public enum Mode: Sendable {
         /// Creates the file when it is missing; refuses a file it could only read.
@@ -16,28 +16,35 @@ public final class SQLiteConnection: SQLConnection {
     public let dialect = SQLDialect.sqlite
     public let path: String
     let handle: OpaquePointer
+    let sqlite: LibSQLite
     let busyWait: SQLiteBusyWait
 
     /// `busyTimeout` bounds each wait for another process's lock; `stop` can cut it short. `folder`, when given,
     /// holds the file (`path` is then `folder.path(of: name)`): the file is checked (and made) from that
     /// descriptor, not from its folder's path looked up again, which a link could have replaced meanwhile.
     public init(path: String, mode: Mode, busyTimeout: Duration, stop: StopRequests, folder: Folder? = nil) throws(DatabaseError) {
-        let handle = try Self.open(path, mode, folder: folder)
+        let sqlite: LibSQLite
+        switch LibSQLite.shared {
+        case .success(let loaded): sqlite = loaded
+        case .failure(let error): throw .library("SQLite database \(path): \(error.description)")
+        }
+        let handle = try Self.open(path, mode, folder: folder, sqlite)
         let busyWait = SQLiteBusyWait(timeout: busyTimeout, stop: stop)
-        busyWait.install(on: handle)
-        if mode != .readOnly && sqlite3_db_readonly(handle, "main") == 1 {
-            sqlite3_close_v2(handle)
+        busyWait.install(on: handle, sqlite)
+        if mode != .readOnly && sqlite.dbReadonly(handle, "main") == 1 {
+            _ = sqlite.close(handle)
             let reason = access(path, W_OK) == 0 ? 0 : errno
             throw .sqlite(SQLiteFailure(path: path, code: SQLITE_READONLY, systemErrno: reason, message: "read-only file"))
         }
         self.path = path
         self.handle = handle
+        self.sqlite = sqlite
         self.busyWait = busyWait
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    deinit { _ = sqlite.close(handle) }
 
-    private static func open(_ path: String, _ mode: Mode, folder: Folder?) throws(DatabaseError) -> OpaquePointer {
+    private static func open(_ path: String, _ mode: Mode, folder: Folder?, _ sqlite: LibSQLite) throws(DatabaseError) -> OpaquePointer {
         var pointer: OpaquePointer?
         let checked = try checkedFile(path, create: mode == .readWriteCreate, folder: folder)
         let access = switch mode {
@@ -51,22 +58,22 @@ public final class SQLiteConnection: SQLConnection {
         // NOMUTEX: one thread uses the connection. URI off: a path is a path, even with `?` or `file:`.
         // NOFOLLOW (SQLite 3.31+): a database file that is a symbolic link, or lies under one, is not opened
         // (SQLITE_CANTOPEN_SYMLINK); SQLite opens the file and its journals with O_NOFOLLOW besides.
-        let result = sqlite3_open_v2(path, &pointer, access | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, nil)
+        let result = sqlite.open(path, &pointer, access | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, nil)
         guard let pointer else { throw .sqlite(SQLiteFailure(path: path, code: SQLITE_NOMEM, message: "out of memory")) }
         guard result == SQLITE_OK else {
-            let code = sqlite3_extended_errcode(pointer)
+            let code = sqlite.extendedErrcode(pointer)
             let message = code == SQLiteFailure.refusedLink
-                ? "\(path) is a symbolic link or lies under one (not followed)" : String(cString: sqlite3_errmsg(pointer))
-            let failure = SQLiteFailure(path: path, code: code, systemErrno: sqlite3_system_errno(pointer), message: message)
-            sqlite3_close_v2(pointer)
+                ? "\(path) is a symbolic link or lies under one (not followed)" : sqlite.errmsg(pointer).map { String(cString: $0) } ?? ""
+            let failure = SQLiteFailure(path: path, code: code, systemErrno: sqlite.systemErrno(pointer), message: message)
+            _ = sqlite.close(pointer)
             throw .sqlite(failure)
         }
         guard let checked, opened(checked, path: path, before: before, after: openDescriptors()) else {
-            sqlite3_close_v2(pointer)
+            _ = sqlite.close(pointer)
             throw .sqlite(SQLiteFailure(path: path, code: SQLiteFailure.refusedLink,
                                         message: "\(path) was replaced between its check and SQLite's open (another file took its name); nothing was read or written through it"))
         }
-        sqlite3_extended_result_codes(pointer, 1)
+        _ = sqlite.extendedResultCodes(pointer, 1)
         return pointer
     }
 
@@ -105,7 +112,7 @@ public final class SQLiteConnection: SQLConnection {
     }
 
     public func execute(_ sql: String) throws(DatabaseError) {
-        let result = sqlite3_exec(handle, sql, nil, nil, nil)
+        let result = sqlite.exec(handle, sql, nil, nil, nil)
         if result != SQLITE_OK { throw failure(result) }
     }
 
@@ -121,7 +128,7 @@ public final class SQLiteConnection: SQLConnection {
     public func beginLocked() throws(DatabaseError) { try execute("BEGIN IMMEDIATE") }
 
     public func rollbackQuietly() {
-        if sqlite3_get_autocommit(handle) == 0 { sqlite3_exec(handle, "ROLLBACK", nil, nil, nil) }
+        if sqlite.getAutocommit(handle) == 0 { _ = sqlite.exec(handle, "ROLLBACK", nil, nil, nil) }
     }
 
     public func columnNames(of table: String) throws(DatabaseError) -> [String] {
@@ -146,8 +153,8 @@ public final class SQLiteConnection: SQLConnection {
     /// The error for a failed call. A lock wait that a stop request cut short is reported as that request.
     func failure(_ result: Int32) -> DatabaseError {
         if result & 0xff == SQLITE_BUSY, let signal = busyWait.stop.received { return .interrupted(signal) }
-        return .sqlite(SQLiteFailure(path: path, code: sqlite3_extended_errcode(handle),
-                                     systemErrno: sqlite3_system_errno(handle), message: String(cString: sqlite3_errmsg(handle))))
+        return .sqlite(SQLiteFailure(path: path, code: sqlite.extendedErrcode(handle), systemErrno: sqlite.systemErrno(handle),
+                                     message: sqlite.errmsg(handle).map { String(cString: $0) } ?? ""))
     }
 }
 
