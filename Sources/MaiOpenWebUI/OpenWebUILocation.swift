@@ -1,5 +1,5 @@
+import MaiRedaction
 import MaiSQL
-import MaiSystem
 
 /// Where the usage tables live: the database Open WebUI itself uses (`OpenWebUIDatabase`), so both always use
 /// the same one.

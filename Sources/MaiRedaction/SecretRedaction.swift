@@ -53,10 +53,11 @@ public struct SecretRedactor: Sendable, Equatable {
         return strikingFragments(scalars, where: [Bool](repeating: true, count: scalars.count))
     }
 
+    /// By code points: a secret followed by a combining mark is still the secret's text.
     private func strikingWhole(_ text: String) -> String {
         var result = text
-        for secret in whole where result.contains(secret) {
-            result = result.replacing(secret, with: Self.replacement)
+        for secret in whole where result.firstScalarRange(of: secret) != nil {
+            result = result.replacingEvery(secret, with: Self.replacement)
         }
         return result
     }

@@ -92,24 +92,3 @@ nonisolated(unsafe) private var interruptions = 0
         }
     }
 }
-
-@Suite struct TextSearchTests {
-    /// Python's str.find and str.replace, which env.py and the redaction follow: by code points, left to right,
-    /// without overlap; a combining mark after the text does not hide it (Swift's character-based search would).
-    @Test func searchAndReplaceByCodePoints() {
-        #expect("postgres://a,postgres://b".replacingEvery("postgres://", with: "postgresql://") == "postgresql://a,postgresql://b")
-        #expect("aaaa".replacingEvery("aa", with: "b") == "bb")
-        #expect("aaa".replacingEvery("aa", with: "b") == "ba")
-        #expect("abc".replacingEvery("", with: "x") == "abc")
-        #expect("".replacingEvery("a", with: "x") == "")
-        #expect("e\u{301}".replacingEvery("e", with: "E") == "E\u{301}")
-        let url = "sqlite://\u{301}/data"
-        let found = url.firstScalarRange(of: "://")
-        #expect(found.map { String(url.unicodeScalars[..<$0.lowerBound]) } == "sqlite")
-        #expect(url.firstRange(of: "://") == nil)
-        let twice = "a://b://c"
-        let second = twice.firstScalarRange(of: "://", from: twice.firstScalarRange(of: "://")?.upperBound)
-        #expect(second.map { twice.unicodeScalars.distance(from: twice.startIndex, to: $0.lowerBound) } == 5)
-        #expect("abc".firstScalarRange(of: "abcd") == nil)
-    }
-}

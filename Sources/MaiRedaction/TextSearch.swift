@@ -1,6 +1,7 @@
 /// Search and replace by Unicode scalars (code points), as Python's `str.find` and `str.replace` do. Swift's own
 /// `firstRange(of:)` and `replacing(_:with:)` compare whole characters, so they miss text next to a combining
-/// mark, and their generic machinery cost the start-up 0.1 ms at its first use (`scripts/bench`).
+/// mark (a secret followed by U+0301 went unstruck), and their generic machinery cost the start-up 0.1 ms at its
+/// first use (`scripts/bench`). Here, in the leaf module, so that redaction and the SQL and Open WebUI layers share it.
 extension String {
     /// The first occurrence of `target` at or after `start`; nil for an empty `target`.
     public func firstScalarRange(of target: String, from start: Index? = nil) -> Range<Index>? {
